@@ -1,0 +1,885 @@
+//! Stage 3, emit: [`model::Api`](crate::model::Api) → Rust tokens.
+//!
+//! The emitters read only the model. Generated code names the runtime and serde by absolute
+//! paths (`::aqua_runtime::…`, `::serde::…`), so it compiles in any crate that depends on them.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::*;
+use crate::names::{self, Scope};
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// One `#[doc]` attribute per line, as `///` comments desugar.
+fn docs(text: Option<&str>, fallback: &str) -> TokenStream {
+    let text = text
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(fallback);
+    let lines = text.lines().map(|l| {
+        let l = l.trim_end();
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// Emits the whole generated module.
+pub fn emit(api: &Api) -> TokenStream {
+    let types = api.types.values().map(|t| emit_type(api, t));
+    let environment = emit_environment(api);
+    let credentials = emit_credentials(api);
+    let error = emit_error(api);
+    let client = emit_client(api);
+    let builders = api.operations.iter().map(|op| emit_builder(api, op));
+    let examples = emit_examples(api);
+    quote! {
+        #environment
+        #credentials
+        #error
+        #client
+        #( #builders )*
+        #( #types )*
+        #examples
+    }
+}
+
+// ----- types ------------------------------------------------------------------------------
+
+/// The Rust type for a type reference.
+fn rust_type(t: &TypeRef) -> TokenStream {
+    rust_type_in(t, &quote!())
+}
+
+/// The Rust type for a type reference, with `prefix` (such as `super::`) before named types.
+fn rust_type_in(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
+    match t {
+        TypeRef::String => quote!(::std::string::String),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F32 => quote!(f32),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::Json => quote!(::serde_json::Value),
+        TypeRef::FlexInt => quote!(::aqua_runtime::FlexInt),
+        TypeRef::FlexString => quote!(::aqua_runtime::FlexString),
+        TypeRef::Named(n) => {
+            let n = ident(n);
+            quote!(#prefix #n)
+        }
+        TypeRef::Caseless(n) => {
+            let n = ident(n);
+            quote!(::aqua_runtime::Caseless<#prefix #n>)
+        }
+        TypeRef::Vec(inner) => {
+            let inner = rust_type_in(inner, prefix);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = rust_type_in(inner, prefix);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
+    }
+}
+
+/// Whether `Default` can be derived for a value of this type.
+fn has_default(api: &Api, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Named(n) => match api.types.get(n).map(|d| &d.kind) {
+            Some(TypeKind::Struct { fields }) => struct_has_default(api, fields),
+            Some(TypeKind::Alias(a)) => has_default(api, a),
+            _ => false,
+        },
+        TypeRef::Caseless(_) | TypeRef::FlexInt | TypeRef::FlexString => false,
+        _ => true,
+    }
+}
+
+fn struct_has_default(api: &Api, fields: &[Field]) -> bool {
+    fields
+        .iter()
+        .all(|f| !f.required || has_default(api, &f.ty))
+}
+
+/// Whether `Eq` can be derived (no floats, no JSON values).
+fn has_eq(api: &Api, t: &TypeRef, depth: usize) -> bool {
+    if depth > 32 {
+        return true;
+    }
+    match t {
+        TypeRef::F32 | TypeRef::F64 | TypeRef::Json => false,
+        TypeRef::Vec(i) | TypeRef::Map(i) => has_eq(api, i, depth + 1),
+        TypeRef::Named(n) => match api.types.get(n).map(|d| &d.kind) {
+            Some(TypeKind::Struct { fields }) => {
+                fields.iter().all(|f| has_eq(api, &f.ty, depth + 1))
+            }
+            Some(TypeKind::Alias(a)) => has_eq(api, a, depth + 1),
+            _ => true,
+        },
+        _ => true,
+    }
+}
+
+fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = docs(def.docs.as_deref(), &format!("The `{}` schema.", def.name));
+    match &def.kind {
+        TypeKind::Struct { fields } => {
+            let mut derives = vec![quote!(Clone), quote!(Debug)];
+            if struct_has_default(api, fields) {
+                derives.push(quote!(Default));
+            }
+            derives.push(quote!(PartialEq));
+            if has_eq(api, &TypeRef::Named(def.name.clone()), 0) {
+                derives.push(quote!(Eq));
+            }
+            let fields = fields.iter().map(|f| {
+                let fname = ident(&f.name);
+                let mut ty = rust_type(&f.ty);
+                if f.boxed {
+                    ty = quote!(::std::boxed::Box<#ty>);
+                }
+                let mut serde_args = Vec::new();
+                if f.name != f.wire {
+                    let wire = &f.wire;
+                    serde_args.push(quote!(rename = #wire));
+                }
+                if !f.required {
+                    ty = quote!(::std::option::Option<#ty>);
+                    serde_args.push(quote!(default));
+                    serde_args.push(quote!(
+                        skip_serializing_if = "::std::option::Option::is_none"
+                    ));
+                }
+                let serde_attr = if serde_args.is_empty() {
+                    quote!()
+                } else {
+                    quote!(#[serde( #(#serde_args),* )])
+                };
+                let mut text = f
+                    .docs
+                    .clone()
+                    .unwrap_or_else(|| format!("The `{}` property.", f.wire));
+                if f.deprecated {
+                    text.push_str("\n\nDeprecated by the API.");
+                }
+                let doc = docs(Some(&text), "");
+                quote! {
+                    #doc
+                    #serde_attr
+                    pub #fname: #ty,
+                }
+            });
+            quote! {
+                #doc
+                #[derive( #(#derives),*, ::serde::Serialize, ::serde::Deserialize)]
+                #[non_exhaustive]
+                pub struct #name {
+                    #( #fields )*
+                }
+            }
+        }
+        TypeKind::Enum {
+            variants,
+            fallback,
+            case_insensitive,
+        } => {
+            let fallback = ident(fallback);
+            let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+            let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
+            let vdocs = variants
+                .iter()
+                .map(|v| docs(v.docs.as_deref(), &format!("`{}`", v.wire)));
+            let case_note = if *case_insensitive {
+                quote! {
+                    #[doc = ""]
+                    #[doc = " Values are matched ignoring ASCII case: fields of this type are wrapped in"]
+                    #[doc = " [`Caseless`](::aqua_runtime::Caseless), which keeps the spelling received."]
+                }
+            } else {
+                quote!()
+            };
+            quote! {
+                #doc
+                #case_note
+                #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+                #[non_exhaustive]
+                pub enum #name {
+                    #( #vdocs #vnames, )*
+                    /// A value this version of the client does not know, kept as received.
+                    #fallback(::std::string::String),
+                }
+
+                impl #name {
+                    /// The value as it is written on the wire.
+                    pub fn as_str(&self) -> &str {
+                        match self {
+                            #( Self::#vnames => #wires, )*
+                            Self::#fallback(value) => value,
+                        }
+                    }
+                }
+
+                impl ::aqua_runtime::StringEnum for #name {
+                    const KNOWN: &'static [&'static str] = &[ #( #wires ),* ];
+
+                    fn from_wire(value: &str) -> Self {
+                        match value {
+                            #( #wires => Self::#vnames, )*
+                            other => Self::#fallback(other.to_owned()),
+                        }
+                    }
+
+                    fn as_wire(&self) -> &str {
+                        self.as_str()
+                    }
+                }
+
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(self.as_str())
+                    }
+                }
+
+                impl ::std::convert::From<&str> for #name {
+                    fn from(value: &str) -> Self {
+                        <Self as ::aqua_runtime::StringEnum>::from_wire(value)
+                    }
+                }
+
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        serializer.serialize_str(self.as_str())
+                    }
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        ::aqua_runtime::wire::deserialize_string_enum(deserializer)
+                    }
+                }
+            }
+        }
+        TypeKind::Timestamp { formats, marker } => {
+            let marker = ident(marker);
+            let marker_doc = format!(
+                " The formats of [`{}`], from the spec's `x-aqua-timestamp-formats`.",
+                def.name
+            );
+            quote! {
+                #doc
+                pub type #name = ::aqua_runtime::Timestamp<#marker>;
+
+                #[doc = #marker_doc]
+                #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+                pub struct #marker;
+
+                impl ::aqua_runtime::TimestampFormats for #marker {
+                    const FORMATS: &'static [&'static str] = &[ #( #formats ),* ];
+                }
+            }
+        }
+        TypeKind::Alias(target) => {
+            let target = rust_type(target);
+            quote! {
+                #doc
+                pub type #name = #target;
+            }
+        }
+    }
+}
+
+// ----- environment and credentials ---------------------------------------------------------
+
+fn emit_environment(api: &Api) -> TokenStream {
+    if api.servers.is_empty() {
+        return quote! {
+            /// The spec documents no server: give the base URL to [`Client::with_base_url`].
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+            pub enum Environment {}
+
+            impl Environment {
+                /// Every documented environment (none).
+                pub const ALL: &'static [Environment] = &[];
+
+                /// The base URL of this environment.
+                pub fn base_url(self) -> &'static str {
+                    match self {}
+                }
+            }
+        };
+    }
+    let names: Vec<Ident> = api.servers.iter().map(|s| ident(&s.name)).collect();
+    let urls: Vec<&str> = api.servers.iter().map(|s| s.url.as_str()).collect();
+    let slugs: Vec<&str> = api.servers.iter().map(|s| s.slug.as_str()).collect();
+    let descs: Vec<String> = api
+        .servers
+        .iter()
+        .map(|s| s.description.clone().unwrap_or_else(|| s.url.clone()))
+        .collect();
+    let vdocs = api.servers.iter().zip(&descs).map(|(s, d)| {
+        let text = format!("{d}\n\nBase URL: <{}>", s.url);
+        docs(Some(&text), "")
+    });
+    quote! {
+        /// A documented server of the API, from the spec's `servers`.
+        ///
+        /// Any other base URL (a proxy, a local test server) can be given to
+        /// [`Client::with_base_url`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Environment {
+            #( #vdocs #names, )*
+        }
+
+        impl Environment {
+            /// Every documented environment, in spec order.
+            pub const ALL: &'static [Environment] = &[ #( Environment::#names ),* ];
+
+            /// The base URL that prefixes the spec's paths.
+            pub fn base_url(self) -> &'static str {
+                match self {
+                    #( Environment::#names => #urls, )*
+                }
+            }
+
+            /// The kebab-case name used on command lines and in configuration.
+            pub fn name(self) -> &'static str {
+                match self {
+                    #( Environment::#names => #slugs, )*
+                }
+            }
+
+            /// The spec's description of the server.
+            pub fn description(self) -> &'static str {
+                match self {
+                    #( Environment::#names => #descs, )*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for Environment {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl ::std::str::FromStr for Environment {
+            type Err = ::aqua_runtime::UnknownEnvironment;
+
+            fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+                match name {
+                    #( #slugs => Ok(Environment::#names), )*
+                    other => Err(::aqua_runtime::UnknownEnvironment::new(other, &[ #( #slugs ),* ])),
+                }
+            }
+        }
+    }
+}
+
+fn emit_credentials(api: &Api) -> TokenStream {
+    let mut variants = Vec::new();
+    let mut ctors = Vec::new();
+    let mut arms = Vec::new();
+    for s in &api.security {
+        let v = ident(&s.name);
+        let desc = docs(
+            s.description.as_deref(),
+            &format!("The `{}` security scheme.", s.key),
+        );
+        let ctor = format_ident!("{}", names::field_name(&s.name));
+        match &s.kind {
+            SecurityKind::Basic => {
+                variants.push(quote! {
+                    #desc
+                    #v {
+                        /// The user name.
+                        username: ::std::string::String,
+                        /// The password (never shown by `Debug`).
+                        password: ::aqua_runtime::Secret,
+                    },
+                });
+                let doc = format!(" HTTP basic credentials for the `{}` scheme.", s.key);
+                ctors.push(quote! {
+                    #[doc = #doc]
+                    pub fn #ctor(username: impl Into<::std::string::String>, password: impl Into<::aqua_runtime::Secret>) -> Self {
+                        Credentials::#v { username: username.into(), password: password.into() }
+                    }
+                });
+                arms.push(quote! {
+                    Credentials::#v { username, password } => ::aqua_runtime::Auth::Basic { username, password },
+                });
+            }
+            SecurityKind::Bearer => {
+                variants.push(quote! {
+                    #desc
+                    #v {
+                        /// The token (never shown by `Debug`).
+                        token: ::aqua_runtime::Secret,
+                    },
+                });
+                let doc = format!(" A fixed bearer token for the `{}` scheme.", s.key);
+                ctors.push(quote! {
+                    #[doc = #doc]
+                    pub fn #ctor(token: impl Into<::aqua_runtime::Secret>) -> Self {
+                        Credentials::#v { token: token.into() }
+                    }
+                });
+                arms.push(quote! {
+                    Credentials::#v { token } => ::aqua_runtime::Auth::Bearer(token),
+                });
+            }
+            SecurityKind::OAuthClientCredentials { token_url } => {
+                variants.push(quote! {
+                    #desc
+                    #v {
+                        /// The OAuth client ID.
+                        client_id: ::std::string::String,
+                        /// The OAuth client secret (never shown by `Debug`).
+                        client_secret: ::aqua_runtime::Secret,
+                    },
+                });
+                let doc = format!(
+                    " OAuth 2.0 client credentials for the `{}` scheme; tokens are fetched from `{token_url}` (relative to the server's host) and cached.",
+                    s.key
+                );
+                ctors.push(quote! {
+                    #[doc = #doc]
+                    pub fn #ctor(client_id: impl Into<::std::string::String>, client_secret: impl Into<::aqua_runtime::Secret>) -> Self {
+                        Credentials::#v { client_id: client_id.into(), client_secret: client_secret.into() }
+                    }
+                });
+                arms.push(quote! {
+                    Credentials::#v { client_id, client_secret } => ::aqua_runtime::Auth::OAuthClientCredentials {
+                        client_id,
+                        client_secret,
+                        token_url: #token_url.into(),
+                    },
+                });
+            }
+        }
+    }
+    quote! {
+        /// How the client authenticates, one variant per security scheme of the spec.
+        ///
+        /// `Debug` never shows a password, secret or token.
+        #[derive(Clone, Debug)]
+        #[non_exhaustive]
+        pub enum Credentials {
+            #( #variants )*
+            /// Send no credentials (for servers that need none).
+            Anonymous,
+        }
+
+        impl Credentials {
+            #( #ctors )*
+        }
+
+        impl ::std::convert::From<Credentials> for ::aqua_runtime::Auth {
+            fn from(credentials: Credentials) -> Self {
+                match credentials {
+                    #( #arms )*
+                    Credentials::Anonymous => ::aqua_runtime::Auth::None,
+                }
+            }
+        }
+    }
+}
+
+fn emit_error(api: &Api) -> TokenStream {
+    match &api.error_type {
+        Some(t) => {
+            let ty = rust_type(t);
+            let doc = format!(
+                " The error of every operation; error bodies decode as [`{}`].",
+                ty.to_string().replace(' ', "")
+            );
+            quote! {
+                #[doc = #doc]
+                pub type Error = ::aqua_runtime::Error<#ty>;
+
+                impl ::aqua_runtime::ErrorBody for #ty {}
+            }
+        }
+        None => quote! {
+            /// The error of every operation; the spec names no error schema, so error bodies
+            /// are kept as JSON values.
+            pub type Error = ::aqua_runtime::Error<::serde_json::Value>;
+        },
+    }
+}
+
+// ----- client and operations -----------------------------------------------------------------
+
+fn param_arg_type(t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::String => quote!(impl ::std::convert::Into<::std::string::String>),
+        other => rust_type(other),
+    }
+}
+
+fn param_convert(p: &Param) -> TokenStream {
+    let name = ident(&p.name);
+    match p.ty {
+        TypeRef::String => quote!(#name.into()),
+        _ => quote!(#name),
+    }
+}
+
+fn emit_client(api: &Api) -> TokenStream {
+    let title_doc = format!(" A client for {} (API version {}).", api.title, api.version);
+    let methods = api.operations.iter().map(|op| {
+        let m = ident(&op.method_name);
+        let b = ident(&op.builder_name);
+        let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+        let args = required.iter().map(|p| {
+            let n = ident(&p.name);
+            let t = param_arg_type(&p.ty);
+            quote!(#n: #t)
+        });
+        let inits_required = required.iter().map(|p| {
+            let n = ident(&p.name);
+            let v = param_convert(p);
+            quote!(#n: #v)
+        });
+        let inits_optional = op.params.iter().filter(|p| !p.required).map(|p| {
+            let n = ident(&p.name);
+            quote!(#n: ::std::option::Option::None)
+        });
+        let (body_arg, body_init) = match &op.body {
+            Some(b) if b.required => {
+                let t = rust_type(&b.ty);
+                (
+                    quote!(body: #t,),
+                    quote!(body: ::std::option::Option::Some(body),),
+                )
+            }
+            Some(_) => (quote!(), quote!(body: ::std::option::Option::None,)),
+            None => (quote!(), quote!()),
+        };
+        let summary = op_docs(op);
+        let see = format!(
+            " Returns a [`{}`] request: await it, or set its optional inputs first.",
+            op.builder_name
+        );
+        let deprecated = op
+            .deprecated
+            .then(|| quote!(#[deprecated = "deprecated by the API"]));
+        quote! {
+            #summary
+            #[doc = ""]
+            #[doc = #see]
+            #deprecated
+            pub fn #m(&self, #( #args, )* #body_arg) -> #b<'_> {
+                #b {
+                    client: self,
+                    #( #inits_required, )*
+                    #( #inits_optional, )*
+                    #body_init
+                }
+            }
+        }
+    });
+    quote! {
+        /// The `User-Agent` sent with every request: this crate's name and version.
+        pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+        #[doc = #title_doc]
+        ///
+        /// Cloning is cheap: clones share the connection pool and the credentials.
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            core: ::aqua_runtime::ClientCore,
+        }
+
+        impl Client {
+            /// A client for a documented environment with the default configuration.
+            pub fn new(environment: Environment, credentials: Credentials) -> ::std::result::Result<Self, ::aqua_runtime::ConfigError> {
+                Self::with_config(environment.base_url(), credentials, ::aqua_runtime::ClientConfig::default())
+            }
+
+            /// A client for any base URL (the URL that prefixes the spec's paths). Plain `http://`
+            /// is accepted only for loopback hosts such as `http://127.0.0.1:8080`.
+            pub fn with_base_url(base_url: &str, credentials: Credentials) -> ::std::result::Result<Self, ::aqua_runtime::ConfigError> {
+                Self::with_config(base_url, credentials, ::aqua_runtime::ClientConfig::default())
+            }
+
+            /// A client with explicit timeouts and other settings.
+            pub fn with_config(base_url: &str, credentials: Credentials, config: ::aqua_runtime::ClientConfig) -> ::std::result::Result<Self, ::aqua_runtime::ConfigError> {
+                let core = ::aqua_runtime::ClientCore::new(base_url, credentials.into(), USER_AGENT, config)?;
+                Ok(Client { core })
+            }
+
+            /// The base URL requests are sent to.
+            pub fn base_url(&self) -> &str {
+                self.core.base_url()
+            }
+
+            /// The transport shared by the operations, for hand-written extensions.
+            pub fn core(&self) -> &::aqua_runtime::ClientCore {
+                &self.core
+            }
+
+            #( #methods )*
+        }
+    }
+}
+
+fn op_docs(op: &Operation) -> TokenStream {
+    let text = op
+        .docs
+        .clone()
+        .unwrap_or_else(|| format!("The `{}` operation.", op.id));
+    let text = format!(
+        "{text}\n\n`{} {}` (operation `{}`).",
+        op.method.as_str(),
+        op.path,
+        op.id
+    );
+    docs(Some(&text), "")
+}
+
+fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
+    let b = ident(&op.builder_name);
+    let method_name = &op.method_name;
+    let bdoc = format!(
+        " A request of [`Client::{method_name}`]: set optional inputs, then `.await` it (or call [`send`]({}::send)).",
+        op.builder_name
+    );
+    let fields = op.params.iter().map(|p| {
+        let n = ident(&p.name);
+        let t = rust_type(&p.ty);
+        if p.required {
+            quote!(#n: #t)
+        } else {
+            quote!(#n: ::std::option::Option<#t>)
+        }
+    });
+    let body_field = op.body.as_ref().map(|b| {
+        let t = rust_type(&b.ty);
+        quote!(body: ::std::option::Option<#t>,)
+    });
+    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
+        let n = ident(&p.name);
+        let t = param_arg_type(&p.ty);
+        let v = param_convert(p);
+        let mut text = p
+            .docs
+            .clone()
+            .unwrap_or_else(|| format!("Sets `{}`.", p.wire));
+        let loc = match p.location {
+            ParamLocation::Path => "path parameter",
+            ParamLocation::Query => "query parameter",
+            ParamLocation::Header => "header",
+        };
+        text.push_str(&format!("\n\nSent as the `{}` {loc}.", p.wire));
+        let d = docs(Some(&text), "");
+        quote! {
+            #d
+            pub fn #n(mut self, #n: #t) -> Self {
+                self.#n = ::std::option::Option::Some(#v);
+                self
+            }
+        }
+    });
+    let body_setter = op.body.as_ref().map(|body| {
+        let t = rust_type(&body.ty);
+        let d = docs(body.docs.as_deref(), "Sets the request body.");
+        quote! {
+            #d
+            pub fn body(mut self, body: #t) -> Self {
+                self.body = ::std::option::Option::Some(body);
+                self
+            }
+        }
+    });
+
+    // Path.
+    let mut fmt = String::new();
+    let mut fmt_args = Vec::new();
+    for part in &op.path_parts {
+        match part {
+            PathPart::Literal(l) => fmt.push_str(&l.replace('{', "{{").replace('}', "}}")),
+            PathPart::Param(i) => {
+                fmt.push_str("{}");
+                let p = &op.params[*i];
+                let n = ident(&p.name);
+                let value = match p.ty {
+                    TypeRef::String => quote!(&self.#n),
+                    _ => quote!(&self.#n.to_string()),
+                };
+                fmt_args.push(quote!(::aqua_runtime::path::encode_segment(#value)));
+            }
+        }
+    }
+    let path = if fmt_args.is_empty() {
+        quote!(::std::string::String::from(#fmt))
+    } else {
+        quote!(::std::format!(#fmt, #( #fmt_args ),*))
+    };
+    let http_method = format_ident!("{}", op.method.as_str());
+    let op_id = &op.id;
+
+    let mut checks = Vec::new();
+    let mut sets = Vec::new();
+    for p in &op.params {
+        let n = ident(&p.name);
+        let wire = &p.wire;
+        if let Some(max) = p.max_length {
+            let msg = format!("`{wire}` is longer than {max} characters");
+            let check = quote! {
+                if value.chars().count() > #max {
+                    return ::std::result::Result::Err(::aqua_runtime::Error::invalid_request(#msg));
+                }
+            };
+            checks.push(if p.required {
+                quote! { { let value = &self.#n; #check } }
+            } else {
+                quote! { if let ::std::option::Option::Some(value) = &self.#n { #check } }
+            });
+        }
+        let add = match p.location {
+            ParamLocation::Path => continue,
+            ParamLocation::Query => quote!(request = request.query(#wire, value.to_string());),
+            ParamLocation::Header => quote!(request = request.header(#wire, value.to_string());),
+        };
+        sets.push(if p.required {
+            quote! { { let value = &self.#n; #add } }
+        } else {
+            quote! { if let ::std::option::Option::Some(value) = &self.#n { #add } }
+        });
+    }
+    if let Some(body) = &op.body {
+        if body.required {
+            let msg = format!("the `{}` request needs a body", op.id);
+            checks.push(quote! {
+                let ::std::option::Option::Some(body) = &self.body else {
+                    return ::std::result::Result::Err(::aqua_runtime::Error::invalid_request(#msg));
+                };
+                request = request.json(body);
+            });
+        } else {
+            checks.push(quote! {
+                if let ::std::option::Option::Some(body) = &self.body {
+                    request = request.json(body);
+                }
+            });
+        }
+    }
+    let err_ty = match &api.error_type {
+        Some(t) => rust_type(t),
+        None => quote!(::serde_json::Value),
+    };
+    let (output, finish) = match &op.success.ty {
+        Some(t) => {
+            let ty = rust_type(t);
+            let check = match &op.success.error_unless_field {
+                Some(f) => {
+                    let f = ident(f);
+                    quote!(::std::option::Option::Some(|value: &#ty| value.#f.is_some()))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            (
+                ty.clone(),
+                quote!(request.send_json::<#ty, #err_ty>(#check).await),
+            )
+        }
+        None => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
+    };
+    let send_doc = docs(op.success.docs.as_deref(), "Sends the request.");
+    let has_body_or_checks = !checks.is_empty();
+    let mut_kw = if has_body_or_checks || !sets.is_empty() {
+        quote!(mut)
+    } else {
+        quote!()
+    };
+    quote! {
+        #[doc = #bdoc]
+        #[derive(Debug)]
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        pub struct #b<'a> {
+            client: &'a Client,
+            #( #fields, )*
+            #body_field
+        }
+
+        impl<'a> #b<'a> {
+            #( #setters )*
+            #body_setter
+
+            /// Sends the request and decodes the response.
+            ///
+            /// On success:
+            #send_doc
+            pub async fn send(self) -> ::std::result::Result<#output, Error> {
+                let path = #path;
+                let #mut_kw request = self.client.core.request(::aqua_runtime::Method::#http_method, path, #op_id);
+                #( #checks )*
+                #( #sets )*
+                #finish
+            }
+        }
+
+        impl<'a> ::std::future::IntoFuture for #b<'a> {
+            type Output = ::std::result::Result<#output, Error>;
+            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    }
+}
+
+// ----- examples ------------------------------------------------------------------------------
+
+fn emit_examples(api: &Api) -> TokenStream {
+    let mut scope = Scope::default();
+    let mut consts = Vec::new();
+    let mut names_list = Vec::new();
+    for ex in &api.examples {
+        let cname = format_ident!("{}", scope.claim(names::const_name(&ex.name)));
+        let json = serde_json::to_string_pretty(&ex.value).unwrap_or_default();
+        let ty = rust_type_in(&ex.ty, &quote!(super::));
+        let type_name = rust_type(&ex.ty).to_string().replace(' ', "");
+        let name = &ex.name;
+        let origin = &ex.origin;
+        let media = &ex.media_type;
+        let raw = match &ex.raw_http {
+            Some(r) => quote!(::std::option::Option::Some(#r)),
+            None => quote!(::std::option::Option::None),
+        };
+        let doc = format!(" The example `{name}` (`{origin}`), decoded as `{type_name}`.");
+        consts.push(quote! {
+            #[doc = #doc]
+            pub const #cname: Example = Example {
+                name: #name,
+                origin: #origin,
+                media_type: #media,
+                type_name: #type_name,
+                json: #json,
+                raw_http: #raw,
+                decode: ::aqua_runtime::examples::decode_as::<#ty>,
+            };
+        });
+        names_list.push(cname);
+    }
+    quote! {
+        /// Every example documented in the spec, with the generated type that decodes it.
+        pub mod examples {
+            pub use ::aqua_runtime::examples::Example;
+
+            #( #consts )*
+
+            /// All examples, in document order.
+            pub const ALL: &[Example] = &[ #( #names_list ),* ];
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Stage 2, the model: our own description of an API, independent of `openapiv3`.
+//!
+//! Everything the emitters need is here, with Rust names already resolved (idiomatic and
+//! collision-free) next to the wire names, and every list in a deterministic order. Emitters
+//! never look at the spec.
+
+use std::collections::BTreeMap;
+
+/// A whole API, ready to emit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Api {
+    /// The spec's display name (for the generated header).
+    pub source_name: String,
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The documented servers, in spec order.
+    pub servers: Vec<Server>,
+    /// The security schemes, in spec order.
+    pub security: Vec<SecurityScheme>,
+    /// Named types by Rust name (sorted, hence deterministic).
+    pub types: BTreeMap<String, TypeDef>,
+    /// Operations in spec order (paths, then methods in `get put post delete options head patch
+    /// trace` order).
+    pub operations: Vec<Operation>,
+    /// The type of error bodies shared by every operation, if any operation declares one.
+    pub error_type: Option<TypeRef>,
+    /// Every example of the spec, in document order.
+    pub examples: Vec<Example>,
+}
+
+/// A server of the spec's `servers` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Server {
+    /// Rust variant name (from `x-aqua-name`, else derived from the URL).
+    pub name: String,
+    /// Kebab-case name for command lines and configuration (`us-cloud1-production`).
+    pub slug: String,
+    /// The base URL, without a trailing slash.
+    pub url: String,
+    /// The server's description.
+    pub description: Option<String>,
+}
+
+/// How a client authenticates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityScheme {
+    /// The key of the scheme in `components.securitySchemes`.
+    pub key: String,
+    /// Rust variant name of the scheme in the generated `Credentials`.
+    pub name: String,
+    /// What kind of scheme.
+    pub kind: SecurityKind,
+    /// The scheme's description.
+    pub description: Option<String>,
+}
+
+/// The supported kinds of security scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecurityKind {
+    /// HTTP basic authentication.
+    Basic,
+    /// A bearer token in the `Authorization` header.
+    Bearer,
+    /// OAuth 2.0 client credentials with the given token URL.
+    OAuthClientCredentials {
+        /// The token endpoint.
+        token_url: String,
+    },
+}
+
+/// A named type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDef {
+    /// Rust name.
+    pub name: String,
+    /// Rustdoc text.
+    pub docs: Option<String>,
+    /// JSON pointer of the schema the type comes from.
+    pub origin: String,
+    /// The shape of the type.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    /// A struct with named fields (an `object` schema).
+    Struct {
+        /// The fields in spec order.
+        fields: Vec<Field>,
+    },
+    /// A string enum with an `Unknown` fallback variant.
+    Enum {
+        /// The known values in spec order.
+        variants: Vec<Variant>,
+        /// Rust name of the fallback variant (`Unknown` unless taken).
+        fallback: String,
+        /// Whether values match ignoring ASCII case (`x-aqua-case-insensitive`).
+        case_insensitive: bool,
+    },
+    /// A Zuora timestamp (`x-aqua-timestamp-formats`).
+    Timestamp {
+        /// chrono patterns, tried in order.
+        formats: Vec<String>,
+        /// Rust name of the zero-sized type that carries the formats.
+        marker: String,
+    },
+    /// Another name for a type (`type: string` with a name, `x-aqua-flex`, …).
+    Alias(TypeRef),
+}
+
+/// A struct field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Rust name.
+    pub name: String,
+    /// Name on the wire.
+    pub wire: String,
+    /// Rustdoc text.
+    pub docs: Option<String>,
+    /// The field's type, without the `Option` of an optional field.
+    pub ty: TypeRef,
+    /// Whether the field is required (else it is an `Option`).
+    pub required: bool,
+    /// Whether the field must be boxed to break a cycle of types.
+    pub boxed: bool,
+    /// Whether the spec marks it deprecated.
+    pub deprecated: bool,
+}
+
+/// A known value of a string enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// Rust name.
+    pub name: String,
+    /// The value on the wire.
+    pub wire: String,
+    /// Rustdoc text (`x-enum-descriptions`).
+    pub docs: Option<String>,
+}
+
+/// A reference to a type.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// Any JSON value.
+    Json,
+    /// `aqua_runtime::FlexInt`: an integer that may arrive as a string.
+    FlexInt,
+    /// `aqua_runtime::FlexString`: a string that may arrive as a number.
+    FlexString,
+    /// A named type of the model.
+    Named(String),
+    /// A named enum matched ignoring case: `aqua_runtime::Caseless<Named>`.
+    Caseless(String),
+    /// `Vec<T>`.
+    Vec(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+}
+
+/// An HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    /// GET
+    Get,
+    /// PUT
+    Put,
+    /// POST
+    Post,
+    /// DELETE
+    Delete,
+    /// OPTIONS
+    Options,
+    /// HEAD
+    Head,
+    /// PATCH
+    Patch,
+    /// TRACE
+    Trace,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+}
+
+/// One operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// The spec's `operationId`.
+    pub id: String,
+    /// Rust method name (`get_last_completed_job`).
+    pub method_name: String,
+    /// Rust name of the request builder (`GetLastCompletedJob`).
+    pub builder_name: String,
+    /// HTTP method.
+    pub method: Method,
+    /// The path template as written (`/jobs/{id}`).
+    pub path: String,
+    /// The path split into literal text and parameters (by index into `params`).
+    pub path_parts: Vec<PathPart>,
+    /// Parameters in declaration order (path-item level first).
+    pub params: Vec<Param>,
+    /// The JSON request body, if any.
+    pub body: Option<Body>,
+    /// What a successful call returns.
+    pub success: Success,
+    /// Summary and description, joined.
+    pub docs: Option<String>,
+    /// Whether the spec marks it deprecated.
+    pub deprecated: bool,
+    /// JSON pointer of the operation.
+    pub origin: String,
+}
+
+/// A piece of a path template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathPart {
+    /// Literal text, already valid in a URL path.
+    Literal(String),
+    /// The value of the parameter with this index in `Operation::params`.
+    Param(usize),
+}
+
+/// Where a parameter goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A path segment.
+    Path,
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// One parameter of an operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// Rust name.
+    pub name: String,
+    /// Name on the wire.
+    pub wire: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Rustdoc text.
+    pub docs: Option<String>,
+    /// `maxLength`, checked before sending.
+    pub max_length: Option<usize>,
+}
+
+/// A JSON request body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Body {
+    /// Its type.
+    pub ty: TypeRef,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Rustdoc text.
+    pub docs: Option<String>,
+}
+
+/// What a successful call returns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Success {
+    /// The HTTP status documented for success.
+    pub status: u16,
+    /// The decoded JSON body; `None` when the response has no body.
+    pub ty: Option<TypeRef>,
+    /// `x-aqua-error-in-body`: the Rust name of the field whose absence makes the client check
+    /// the body for an error.
+    pub error_unless_field: Option<String>,
+    /// Rustdoc text of the response.
+    pub docs: Option<String>,
+}
+
+/// A documented example.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Example {
+    /// A stable, unique name (`getLastCompletedJob/200/json`).
+    pub name: String,
+    /// JSON pointer of the example.
+    pub origin: String,
+    /// The media type it illustrates.
+    pub media_type: String,
+    /// The type that must decode it.
+    pub ty: TypeRef,
+    /// The value as written in the spec.
+    pub value: serde_json::Value,
+    /// `x-aqua-raw-http`: the documented raw HTTP exchange, if any.
+    pub raw_http: Option<String>,
+}

@@ -1,0 +1,127 @@
+//! Idiomatic, valid and collision-free Rust names from spec names.
+
+use std::collections::BTreeSet;
+
+use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop",
+    "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Replaces characters that cannot appear in an identifier by word breaks, so that heck
+/// splits on them.
+fn words(raw: &str) -> String {
+    let cleaned: String = raw
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    cleaned.trim().to_owned()
+}
+
+fn fix(mut name: String, fallback: &str) -> String {
+    if name.is_empty() {
+        name = fallback.to_owned();
+    }
+    if KEYWORDS.contains(&name.as_str()) {
+        name.push('_');
+    }
+    name
+}
+
+/// `UpperCamelCase` type or variant name.
+pub fn type_name(raw: &str) -> String {
+    let n = words(raw).to_pascal_case();
+    if n.starts_with(|c: char| c.is_ascii_digit()) {
+        return format!("N{n}");
+    }
+    fix(n, "Value")
+}
+
+/// `snake_case` field, method or module name.
+pub fn field_name(raw: &str) -> String {
+    let n = words(raw).to_snake_case();
+    if n.starts_with(|c: char| c.is_ascii_digit()) {
+        return fix(format!("n_{n}"), "value");
+    }
+    fix(n, "value")
+}
+
+/// `SHOUTY_SNAKE_CASE` constant name.
+pub fn const_name(raw: &str) -> String {
+    let n = words(raw).to_shouty_snake_case();
+    if n.starts_with(|c: char| c.is_ascii_digit()) {
+        return format!("N_{n}");
+    }
+    fix(n, "VALUE")
+}
+
+/// Hands out names unique within one scope by appending `2`, `3`, … on collision.
+#[derive(Debug, Default)]
+pub struct Scope {
+    used: BTreeSet<String>,
+}
+
+impl Scope {
+    /// A scope in which `reserved` names are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        Scope {
+            used: reserved.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// `name` if free, else the first free `name2`, `name3`, … (`name_2` for snake case).
+    pub fn claim(&mut self, name: String) -> String {
+        if self.used.insert(name.clone()) {
+            return name;
+        }
+        let sep = if name.contains('_') || name.chars().all(|c| !c.is_uppercase()) {
+            "_"
+        } else {
+            ""
+        };
+        let base = name.trim_end_matches('_').to_owned();
+        (2..)
+            .map(|i| format!("{base}{sep}{i}"))
+            .find(|n| self.used.insert(n.clone()))
+            .expect("an unbounded range always yields a free name")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_idiomatic_and_valid() {
+        assert_eq!(type_name("getLastCompletedJob"), "GetLastCompletedJob");
+        assert_eq!(type_name("deleted_notallowed"), "DeletedNotallowed");
+        assert_eq!(type_name("CSV"), "Csv");
+        assert_eq!(type_name("2xx"), "N2xx");
+        assert_eq!(type_name("Self"), "Self_");
+        assert_eq!(type_name("-"), "Value");
+        assert_eq!(field_name("recordCount"), "record_count");
+        assert_eq!(field_name("Zuora-Track-Id"), "zuora_track_id");
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("3d"), "n_3d");
+        assert_eq!(field_name("$ref"), "ref_");
+        assert_eq!(
+            const_name("getLastCompletedJob 200 json"),
+            "GET_LAST_COMPLETED_JOB_200_JSON"
+        );
+    }
+
+    #[test]
+    fn scopes_resolve_collisions() {
+        let mut s = Scope::with_reserved(&["client"]);
+        assert_eq!(s.claim("file_id".into()), "file_id");
+        assert_eq!(s.claim("file_id".into()), "file_id_2");
+        assert_eq!(s.claim("client".into()), "client_2");
+        let mut t = Scope::default();
+        assert_eq!(t.claim("Job".into()), "Job");
+        assert_eq!(t.claim("Job".into()), "Job2");
+    }
+}
