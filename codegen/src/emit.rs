@@ -714,7 +714,8 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
                     TypeRef::String => quote!(&self.#n),
                     _ => quote!(&self.#n.to_string()),
                 };
-                fmt_args.push(quote!(::aqua_runtime::path::encode_segment(#value)));
+                let wire = &p.wire;
+                fmt_args.push(quote!(::aqua_runtime::path::segment(#wire, #value)?));
             }
         }
     }

@@ -114,11 +114,8 @@ pub fn load(source: &SpecSource) -> Result<Loaded, Diagnostics> {
             "not an OpenAPI document: the `openapi` version field is missing (Swagger 2.0 is not supported)",
         ),
     }
-    if diags.check().is_err() {
-        diags
-            .items
-            .iter_mut()
-            .for_each(|d| d.span = spans.find(&d.pointer));
+    if !diags.is_empty() {
+        diags.locate(&spans);
         return Err(diags);
     }
 
@@ -129,26 +126,104 @@ pub fn load(source: &SpecSource) -> Result<Loaded, Diagnostics> {
             spans,
         }),
         Err(e) => {
-            let mut pointer = Pointer::root();
-            for seg in e.path().iter() {
-                match seg {
-                    serde_path_to_error::Segment::Seq { index } => pointer = pointer.push(index),
-                    serde_path_to_error::Segment::Map { key } => pointer = pointer.push(key),
-                    serde_path_to_error::Segment::Enum { .. }
-                    | serde_path_to_error::Segment::Unknown => {}
-                }
-            }
-            let mut message = e.into_inner().to_string();
-            if message.contains("untagged enum") {
-                message = format!(
-                    "{message}: the node is neither a `$ref` nor a valid OpenAPI 3.0 object of this kind"
-                );
-            }
+            let (pointer, message) =
+                narrow(&json).unwrap_or_else(|| typed_error(Pointer::root(), e));
             diags.error(pointer, format!("invalid OpenAPI document: {message}"));
             diags.locate(&spans);
             Err(diags)
         }
     }
+}
+
+/// The pointer and message of a typed deserialization error below `base`.
+fn typed_error(
+    base: Pointer,
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> (Pointer, String) {
+    let mut pointer = base;
+    for seg in e.path().iter() {
+        match seg {
+            serde_path_to_error::Segment::Seq { index } => pointer = pointer.push(index),
+            serde_path_to_error::Segment::Map { key } => pointer = pointer.push(key),
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let mut message = e.into_inner().to_string();
+    if message.contains("untagged enum") {
+        message = format!(
+            "{message}: the node is neither a `$ref` nor a valid OpenAPI 3.0 object of this kind"
+        );
+    }
+    (pointer, message)
+}
+
+/// `openapiv3` flattens maps (paths, responses) and tries `$ref`-or-object alternatives, which
+/// hides where an error is. This re-reads the document's parts one by one, deepest first, and
+/// returns the first that fails, so the pointer names the offending node.
+fn narrow(json: &Value) -> Option<(Pointer, String)> {
+    fn check<T: serde::de::DeserializeOwned>(v: &Value, at: Pointer) -> Option<(Pointer, String)> {
+        if v.get("$ref").is_some() {
+            return None;
+        }
+        serde_path_to_error::deserialize::<_, T>(v)
+            .err()
+            .map(|e| typed_error(at, e))
+    }
+    fn each<'v>(v: Option<&'v Value>, at: &Pointer) -> Vec<(&'v Value, Pointer)> {
+        match v {
+            Some(Value::Object(m)) => m.iter().map(|(k, v)| (v, at.push(k))).collect(),
+            _ => Vec::new(),
+        }
+    }
+    let root = Pointer::root();
+    let paths = root.push("paths");
+    for (item, at) in each(json.get("paths"), &paths) {
+        for method in [
+            "get", "put", "post", "delete", "options", "head", "patch", "trace",
+        ] {
+            let Some(op) = item.get(method) else { continue };
+            let at = at.push(method);
+            for (resp, rp) in each(op.get("responses"), &at.push("responses")) {
+                if let Some(e) = check::<openapiv3::Response>(resp, rp) {
+                    return Some(e);
+                }
+            }
+            if let Some(e) = check::<openapiv3::Operation>(op, at) {
+                return Some(e);
+            }
+        }
+        if let Some(e) = check::<openapiv3::PathItem>(item, at) {
+            return Some(e);
+        }
+    }
+    let components = root.push("components");
+    let c = json.get("components");
+    let part = |k: &str| (c.and_then(|c| c.get(k)), components.push(k));
+    let (v, at) = part("schemas");
+    for (s, p) in each(v, &at) {
+        if let Some(e) = check::<openapiv3::Schema>(s, p) {
+            return Some(e);
+        }
+    }
+    let (v, at) = part("parameters");
+    for (s, p) in each(v, &at) {
+        if let Some(e) = check::<openapiv3::Parameter>(s, p) {
+            return Some(e);
+        }
+    }
+    let (v, at) = part("responses");
+    for (s, p) in each(v, &at) {
+        if let Some(e) = check::<openapiv3::Response>(s, p) {
+            return Some(e);
+        }
+    }
+    let (v, at) = part("securitySchemes");
+    for (s, p) in each(v, &at) {
+        if let Some(e) = check::<openapiv3::SecurityScheme>(s, p) {
+            return Some(e);
+        }
+    }
+    None
 }
 
 type LoadError = (Span, String);

@@ -1063,12 +1063,11 @@ impl<'a> Lowerer<'a> {
                     .error(rp.push("links"), "response links are not supported");
             }
             let is_success = (200..300).contains(&first);
-            let ty = self.response_body(
-                resp,
-                &rp,
-                &format!("{builder_name} Response"),
-                &format!("{id}/{key}"),
-            );
+            let prefix = match rp.as_str().strip_prefix("#/components/responses/") {
+                Some(component) => format!("responses/{component}"),
+                None => format!("{id}/{key}"),
+            };
+            let ty = self.response_body(resp, &rp, &format!("{builder_name} Response"), &prefix);
             if is_success {
                 if success.is_some() {
                     self.diags.error(

@@ -37,6 +37,21 @@ pub fn encode_segment(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Encodes the value of the path parameter `name` as one path segment, refusing values that
+/// no encoding can keep inside their segment: the empty string (it would merge two segments),
+/// `.` and `..` (URL parsers resolve them as dot-segments even when percent-encoded).
+pub fn segment<'v, E>(name: &str, value: &'v str) -> Result<Cow<'v, str>, crate::Error<E>> {
+    match value {
+        "" => Err(crate::Error::invalid_request(format!(
+            "the path parameter `{name}` is empty"
+        ))),
+        "." | ".." => Err(crate::Error::invalid_request(format!(
+            "the path parameter `{name}` cannot be `{value}`"
+        ))),
+        _ => Ok(encode_segment(value)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
