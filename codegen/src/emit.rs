@@ -60,7 +60,7 @@ fn rust_type(t: &TypeRef) -> TokenStream {
 /// The Rust type for a type reference, with `prefix` (such as `super::`) before named types.
 fn rust_type_in(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
     match t {
-        TypeRef::String => quote!(::std::string::String),
+        TypeRef::String => quote!(String),
         TypeRef::Bool => quote!(bool),
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
@@ -79,11 +79,11 @@ fn rust_type_in(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
         }
         TypeRef::Vec(inner) => {
             let inner = rust_type_in(inner, prefix);
-            quote!(::std::vec::Vec<#inner>)
+            quote!(Vec<#inner>)
         }
         TypeRef::Map(inner) => {
             let inner = rust_type_in(inner, prefix);
-            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+            quote!(::std::collections::BTreeMap<String, #inner>)
         }
     }
 }
@@ -143,7 +143,7 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                 let fname = ident(&f.name);
                 let mut ty = rust_type(&f.ty);
                 if f.boxed {
-                    ty = quote!(::std::boxed::Box<#ty>);
+                    ty = quote!(Box<#ty>);
                 }
                 let mut serde_args = Vec::new();
                 if f.name != f.wire {
@@ -151,11 +151,9 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                     serde_args.push(quote!(rename = #wire));
                 }
                 if !f.required {
-                    ty = quote!(::std::option::Option<#ty>);
+                    ty = quote!(Option<#ty>);
                     serde_args.push(quote!(default));
-                    serde_args.push(quote!(
-                        skip_serializing_if = "::std::option::Option::is_none"
-                    ));
+                    serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
                 }
                 let serde_attr = if serde_args.is_empty() {
                     quote!()
@@ -213,7 +211,7 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                 pub enum #name {
                     #( #vdocs #vnames, )*
                     /// A value this version of the client does not know, kept as received.
-                    #fallback(::std::string::String),
+                    #fallback(String),
                 }
 
                 impl #name {
@@ -247,20 +245,20 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                     }
                 }
 
-                impl ::std::convert::From<&str> for #name {
+                impl From<&str> for #name {
                     fn from(value: &str) -> Self {
                         <Self as ::aqua_runtime::StringEnum>::from_wire(value)
                     }
                 }
 
                 impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                         serializer.serialize_str(self.as_str())
                     }
                 }
 
                 impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                         ::aqua_runtime::wire::deserialize_string_enum(deserializer)
                     }
                 }
@@ -373,7 +371,7 @@ fn emit_environment(api: &Api) -> TokenStream {
         impl ::std::str::FromStr for Environment {
             type Err = ::aqua_runtime::UnknownEnvironment;
 
-            fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
                 match name {
                     #( #slugs => Ok(Environment::#names), )*
                     other => Err(::aqua_runtime::UnknownEnvironment::new(other, &[ #( #slugs ),* ])),
@@ -400,7 +398,7 @@ fn emit_credentials(api: &Api) -> TokenStream {
                     #desc
                     #v {
                         /// The user name.
-                        username: ::std::string::String,
+                        username: String,
                         /// The password (never shown by `Debug`).
                         password: ::aqua_runtime::Secret,
                     },
@@ -408,7 +406,7 @@ fn emit_credentials(api: &Api) -> TokenStream {
                 let doc = format!(" HTTP basic credentials for the `{}` scheme.", s.key);
                 ctors.push(quote! {
                     #[doc = #doc]
-                    pub fn #ctor(username: impl Into<::std::string::String>, password: impl Into<::aqua_runtime::Secret>) -> Self {
+                    pub fn #ctor(username: impl Into<String>, password: impl Into<::aqua_runtime::Secret>) -> Self {
                         Credentials::#v { username: username.into(), password: password.into() }
                     }
                 });
@@ -440,7 +438,7 @@ fn emit_credentials(api: &Api) -> TokenStream {
                     #desc
                     #v {
                         /// The OAuth client ID.
-                        client_id: ::std::string::String,
+                        client_id: String,
                         /// The OAuth client secret (never shown by `Debug`).
                         client_secret: ::aqua_runtime::Secret,
                     },
@@ -451,7 +449,7 @@ fn emit_credentials(api: &Api) -> TokenStream {
                 );
                 ctors.push(quote! {
                     #[doc = #doc]
-                    pub fn #ctor(client_id: impl Into<::std::string::String>, client_secret: impl Into<::aqua_runtime::Secret>) -> Self {
+                    pub fn #ctor(client_id: impl Into<String>, client_secret: impl Into<::aqua_runtime::Secret>) -> Self {
                         Credentials::#v { client_id: client_id.into(), client_secret: client_secret.into() }
                     }
                 });
@@ -481,7 +479,7 @@ fn emit_credentials(api: &Api) -> TokenStream {
             #( #ctors )*
         }
 
-        impl ::std::convert::From<Credentials> for ::aqua_runtime::Auth {
+        impl From<Credentials> for ::aqua_runtime::Auth {
             fn from(credentials: Credentials) -> Self {
                 match credentials {
                     #( #arms )*
@@ -519,7 +517,7 @@ fn emit_error(api: &Api) -> TokenStream {
 
 fn param_arg_type(t: &TypeRef) -> TokenStream {
     match t {
-        TypeRef::String => quote!(impl ::std::convert::Into<::std::string::String>),
+        TypeRef::String => quote!(impl Into<String>),
         other => rust_type(other),
     }
 }
@@ -550,17 +548,14 @@ fn emit_client(api: &Api) -> TokenStream {
         });
         let inits_optional = op.params.iter().filter(|p| !p.required).map(|p| {
             let n = ident(&p.name);
-            quote!(#n: ::std::option::Option::None)
+            quote!(#n: None)
         });
         let (body_arg, body_init) = match &op.body {
             Some(b) if b.required => {
                 let t = rust_type(&b.ty);
-                (
-                    quote!(body: #t,),
-                    quote!(body: ::std::option::Option::Some(body),),
-                )
+                (quote!(body: #t,), quote!(body: Some(body),))
             }
-            Some(_) => (quote!(), quote!(body: ::std::option::Option::None,)),
+            Some(_) => (quote!(), quote!(body: None,)),
             None => (quote!(), quote!()),
         };
         let summary = op_docs(op);
@@ -600,18 +595,18 @@ fn emit_client(api: &Api) -> TokenStream {
 
         impl Client {
             /// A client for a documented environment with the default configuration.
-            pub fn new(environment: Environment, credentials: Credentials) -> ::std::result::Result<Self, ::aqua_runtime::ConfigError> {
+            pub fn new(environment: Environment, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
                 Self::with_config(environment.base_url(), credentials, ::aqua_runtime::ClientConfig::default())
             }
 
             /// A client for any base URL (the URL that prefixes the spec's paths). Plain `http://`
             /// is accepted only for loopback hosts such as `http://127.0.0.1:8080`.
-            pub fn with_base_url(base_url: &str, credentials: Credentials) -> ::std::result::Result<Self, ::aqua_runtime::ConfigError> {
+            pub fn with_base_url(base_url: &str, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
                 Self::with_config(base_url, credentials, ::aqua_runtime::ClientConfig::default())
             }
 
             /// A client with explicit timeouts and other settings.
-            pub fn with_config(base_url: &str, credentials: Credentials, config: ::aqua_runtime::ClientConfig) -> ::std::result::Result<Self, ::aqua_runtime::ConfigError> {
+            pub fn with_config(base_url: &str, credentials: Credentials, config: ::aqua_runtime::ClientConfig) -> Result<Self, ::aqua_runtime::ConfigError> {
                 let core = ::aqua_runtime::ClientCore::new(base_url, credentials.into(), USER_AGENT, config)?;
                 Ok(Client { core })
             }
@@ -658,21 +653,21 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         if p.required {
             quote!(#n: #t)
         } else {
-            quote!(#n: ::std::option::Option<#t>)
+            quote!(#n: Option<#t>)
         }
     });
     let body_field = op.body.as_ref().map(|b| {
         let t = rust_type(&b.ty);
-        quote!(body: ::std::option::Option<#t>,)
+        quote!(body: Option<#t>,)
     });
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let n = ident(&p.name);
         let t = param_arg_type(&p.ty);
         let v = param_convert(p);
-        let mut text = p
-            .docs
-            .clone()
-            .unwrap_or_else(|| format!("Sets `{}`.", p.wire));
+        let mut text = p.docs.as_deref().unwrap_or_default().trim().to_owned();
+        if text.is_empty() {
+            text = format!("Sets `{}`.", p.wire);
+        }
         let loc = match p.location {
             ParamLocation::Path => "path parameter",
             ParamLocation::Query => "query parameter",
@@ -683,7 +678,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         quote! {
             #d
             pub fn #n(mut self, #n: #t) -> Self {
-                self.#n = ::std::option::Option::Some(#v);
+                self.#n = Some(#v);
                 self
             }
         }
@@ -694,35 +689,37 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         quote! {
             #d
             pub fn body(mut self, body: #t) -> Self {
-                self.body = ::std::option::Option::Some(body);
+                self.body = Some(body);
                 self
             }
         }
     });
 
-    // Path.
+    // Parameters: each is checked against its documented limits, then placed.
+    let mut segments = Vec::new();
     let mut fmt = String::new();
-    let mut fmt_args = Vec::new();
     for part in &op.path_parts {
         match part {
             PathPart::Literal(l) => fmt.push_str(&l.replace('{', "{{").replace('}', "}}")),
             PathPart::Param(i) => {
-                fmt.push_str("{}");
                 let p = &op.params[*i];
                 let n = ident(&p.name);
+                let wire = &p.wire;
                 let value = match p.ty {
                     TypeRef::String => quote!(&self.#n),
                     _ => quote!(&self.#n.to_string()),
                 };
-                let wire = &p.wire;
-                fmt_args.push(quote!(::aqua_runtime::path::segment(#wire, #value)?));
+                segments.push(quote!(let #n = ::aqua_runtime::path::segment(#wire, #value)?;));
+                fmt.push('{');
+                fmt.push_str(&p.name);
+                fmt.push('}');
             }
         }
     }
-    let path = if fmt_args.is_empty() {
-        quote!(::std::string::String::from(#fmt))
+    let path = if segments.is_empty() {
+        quote!(let path = String::from(#fmt);)
     } else {
-        quote!(::std::format!(#fmt, #( #fmt_args ),*))
+        quote!(let path = format!(#fmt);)
     };
     let http_method = format_ident!("{}", op.method.as_str());
     let op_id = &op.id;
@@ -732,42 +729,48 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
     for p in &op.params {
         let n = ident(&p.name);
         let wire = &p.wire;
-        if let Some(max) = p.max_length {
+        let check = p.max_length.map(|max| {
             let msg = format!("`{wire}` is longer than {max} characters");
-            let check = quote! {
+            let max = proc_macro2::Literal::usize_unsuffixed(max);
+            quote! {
                 if value.chars().count() > #max {
-                    return ::std::result::Result::Err(::aqua_runtime::Error::invalid_request(#msg));
+                    return Err(::aqua_runtime::Error::invalid_request(#msg));
                 }
-            };
-            checks.push(if p.required {
-                quote! { { let value = &self.#n; #check } }
-            } else {
-                quote! { if let ::std::option::Option::Some(value) = &self.#n { #check } }
-            });
-        }
+            }
+        });
+        let text = match p.ty {
+            TypeRef::String => quote!(value.clone()),
+            _ => quote!(value.to_string()),
+        };
         let add = match p.location {
-            ParamLocation::Path => continue,
-            ParamLocation::Query => quote!(request = request.query(#wire, value.to_string());),
-            ParamLocation::Header => quote!(request = request.header(#wire, value.to_string());),
+            ParamLocation::Path => {
+                if let Some(check) = check {
+                    checks.push(quote! { { let value = &self.#n; #check } });
+                }
+                continue;
+            }
+            ParamLocation::Query => quote!(request = request.query(#wire, #text);),
+            ParamLocation::Header => quote!(request = request.header(#wire, #text);),
         };
         sets.push(if p.required {
-            quote! { { let value = &self.#n; #add } }
+            quote! { { let value = &self.#n; #check #add } }
         } else {
-            quote! { if let ::std::option::Option::Some(value) = &self.#n { #add } }
+            quote! { if let Some(value) = &self.#n { #check #add } }
         });
     }
+    let mut body_code = Vec::new();
     if let Some(body) = &op.body {
         if body.required {
             let msg = format!("the `{}` request needs a body", op.id);
-            checks.push(quote! {
-                let ::std::option::Option::Some(body) = &self.body else {
-                    return ::std::result::Result::Err(::aqua_runtime::Error::invalid_request(#msg));
+            body_code.push(quote! {
+                let Some(body) = &self.body else {
+                    return Err(::aqua_runtime::Error::invalid_request(#msg));
                 };
                 request = request.json(body);
             });
         } else {
-            checks.push(quote! {
-                if let ::std::option::Option::Some(body) = &self.body {
+            body_code.push(quote! {
+                if let Some(body) = &self.body {
                     request = request.json(body);
                 }
             });
@@ -783,9 +786,9 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             let check = match &op.success.error_unless_field {
                 Some(f) => {
                     let f = ident(f);
-                    quote!(::std::option::Option::Some(|value: &#ty| value.#f.is_some()))
+                    quote!(Some(|value: &#ty| value.#f.is_some()))
                 }
-                None => quote!(::std::option::Option::None),
+                None => quote!(None),
             };
             (
                 ty.clone(),
@@ -795,8 +798,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         None => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
     };
     let send_doc = docs(op.success.docs.as_deref(), "Sends the request.");
-    let has_body_or_checks = !checks.is_empty();
-    let mut_kw = if has_body_or_checks || !sets.is_empty() {
+    let mut_kw = if !body_code.is_empty() || !sets.is_empty() {
         quote!(mut)
     } else {
         quote!()
@@ -819,21 +821,23 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             ///
             /// On success:
             #send_doc
-            pub async fn send(self) -> ::std::result::Result<#output, Error> {
-                let path = #path;
-                let #mut_kw request = self.client.core.request(::aqua_runtime::Method::#http_method, path, #op_id);
+            pub async fn send(self) -> Result<#output, Error> {
                 #( #checks )*
+                #( #segments )*
+                #path
+                let #mut_kw request = self.client.core.request(::aqua_runtime::Method::#http_method, path, #op_id);
                 #( #sets )*
+                #( #body_code )*
                 #finish
             }
         }
 
         impl<'a> ::std::future::IntoFuture for #b<'a> {
-            type Output = ::std::result::Result<#output, Error>;
-            type IntoFuture = ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a>>;
+            type Output = Result<#output, Error>;
+            type IntoFuture = ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a>>;
 
             fn into_future(self) -> Self::IntoFuture {
-                ::std::boxed::Box::pin(self.send())
+                Box::pin(self.send())
             }
         }
     }
@@ -854,8 +858,8 @@ fn emit_examples(api: &Api) -> TokenStream {
         let origin = &ex.origin;
         let media = &ex.media_type;
         let raw = match &ex.raw_http {
-            Some(r) => quote!(::std::option::Option::Some(#r)),
-            None => quote!(::std::option::Option::None),
+            Some(r) => quote!(Some(#r)),
+            None => quote!(None),
         };
         let doc = format!(" The example `{name}` (`{origin}`), decoded as `{type_name}`.");
         consts.push(quote! {

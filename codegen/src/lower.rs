@@ -32,6 +32,14 @@ const RESERVED_TYPES: &[&str] = &[
     "Vec",
     "String",
     "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Into",
+    "From",
+    "Send",
+    "Sync",
 ];
 
 /// Client methods that operations must not shadow.
@@ -882,7 +890,8 @@ impl<'a> Lowerer<'a> {
 
         // Parameters: path-item level first, overridden by operation level.
         let mut params: Vec<Param> = Vec::new();
-        let mut param_scope = Scope::with_reserved(&["client", "body", "send"]);
+        let mut param_scope =
+            Scope::with_reserved(&["client", "body", "send", "path", "request", "value"]);
         let mut declared: Vec<(ReferenceOr<Parameter>, Pointer)> = Vec::new();
         for (i, p) in item.parameters.iter().enumerate() {
             declared.push((
