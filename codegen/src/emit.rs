@@ -69,6 +69,8 @@ fn rust_type_in(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
         TypeRef::Json => quote!(::serde_json::Value),
         TypeRef::FlexInt => quote!(::aqua_runtime::FlexInt),
         TypeRef::FlexString => quote!(::aqua_runtime::FlexString),
+        TypeRef::FlexBool => quote!(::aqua_runtime::wire::FlexBool),
+        TypeRef::Secret => quote!(::aqua_runtime::Secret),
         TypeRef::Named(n) => {
             let n = ident(n);
             quote!(#prefix #n)
@@ -92,11 +94,15 @@ fn rust_type_in(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
 fn has_default(api: &Api, t: &TypeRef) -> bool {
     match t {
         TypeRef::Named(n) => match api.types.get(n).map(|d| &d.kind) {
-            Some(TypeKind::Struct { fields }) => struct_has_default(api, fields),
+            Some(TypeKind::Struct { fields, .. }) => struct_has_default(api, fields),
             Some(TypeKind::Alias(a)) => has_default(api, a),
             _ => false,
         },
-        TypeRef::Caseless(_) | TypeRef::FlexInt | TypeRef::FlexString => false,
+        TypeRef::Caseless(_)
+        | TypeRef::FlexInt
+        | TypeRef::FlexString
+        | TypeRef::FlexBool
+        | TypeRef::Secret => false,
         _ => true,
     }
 }
@@ -116,7 +122,7 @@ fn has_eq(api: &Api, t: &TypeRef, depth: usize) -> bool {
         TypeRef::F32 | TypeRef::F64 | TypeRef::Json => false,
         TypeRef::Vec(i) | TypeRef::Map(i) => has_eq(api, i, depth + 1),
         TypeRef::Named(n) => match api.types.get(n).map(|d| &d.kind) {
-            Some(TypeKind::Struct { fields }) => {
+            Some(TypeKind::Struct { fields, .. }) => {
                 fields.iter().all(|f| has_eq(api, &f.ty, depth + 1))
             }
             Some(TypeKind::Alias(a)) => has_eq(api, a, depth + 1),
@@ -130,7 +136,8 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
     let name = ident(&def.name);
     let doc = docs(def.docs.as_deref(), &format!("The `{}` schema.", def.name));
     match &def.kind {
-        TypeKind::Struct { fields } => {
+        TypeKind::Struct { fields, request } => {
+            let struct_fields = fields;
             let mut derives = vec![quote!(Clone), quote!(Debug)];
             if struct_has_default(api, fields) {
                 derives.push(quote!(Default));
@@ -174,6 +181,11 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                     pub #fname: #ty,
                 }
             });
+            let request_impl = if *request {
+                emit_request_impl(api, def, struct_fields)
+            } else {
+                quote!()
+            };
             quote! {
                 #doc
                 #[derive( #(#derives),*, ::serde::Serialize, ::serde::Deserialize)]
@@ -181,6 +193,8 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                 pub struct #name {
                     #( #fields )*
                 }
+
+                #request_impl
             }
         }
         TypeKind::Enum {
@@ -293,6 +307,199 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
     }
 }
 
+/// The argument type of a setter or constructor, and how it becomes the field's value.
+fn setter_arg(t: &TypeRef, value: &Ident) -> (TokenStream, TokenStream) {
+    match t {
+        TypeRef::String
+        | TypeRef::FlexInt
+        | TypeRef::FlexString
+        | TypeRef::FlexBool
+        | TypeRef::Secret
+        | TypeRef::Caseless(_) => {
+            let ty = rust_type(t);
+            (quote!(impl Into<#ty>), quote!(#value.into()))
+        }
+        TypeRef::Vec(inner) => {
+            let inner = rust_type(inner);
+            (
+                quote!(impl IntoIterator<Item = #inner>),
+                quote!(#value.into_iter().collect()),
+            )
+        }
+        other => (rust_type(other), quote!(#value)),
+    }
+}
+
+/// Whether a type is a request struct (it then has `validate`).
+fn is_request_struct(api: &Api, t: &TypeRef) -> bool {
+    matches!(t, TypeRef::Named(n) if matches!(
+        api.types.get(n).map(|d| &d.kind),
+        Some(TypeKind::Struct { request: true, .. })
+    ))
+}
+
+/// Checks of one field's limits; `value` is bound to a reference to the value.
+fn limit_checks(f: &Field) -> Vec<TokenStream> {
+    let wire = &f.wire;
+    let l = &f.limits;
+    let mut out = Vec::new();
+    let text = match f.ty {
+        TypeRef::String => Some(quote!(value)),
+        TypeRef::Secret => Some(quote!(value.expose())),
+        TypeRef::FlexString => Some(quote!(value.as_str())),
+        _ => None,
+    };
+    if let (Some(max), Some(text)) = (l.max_length, &text) {
+        let msg = format!("`{wire}` is longer than {max} characters");
+        let lit = proc_macro2::Literal::usize_unsuffixed(max);
+        out.push(quote!(if #text.chars().count() > #lit { return Err(#msg.to_owned()); }));
+    }
+    if let (Some(min), Some(text)) = (l.min_length, &text) {
+        let msg = format!("`{wire}` is shorter than {min} characters");
+        let lit = proc_macro2::Literal::usize_unsuffixed(min);
+        out.push(quote!(if #text.chars().count() < #lit { return Err(#msg.to_owned()); }));
+    }
+    if let Some(max) = l.max_items {
+        let msg = format!("`{wire}` has more than {max} items");
+        let lit = proc_macro2::Literal::usize_unsuffixed(max);
+        out.push(quote!(if value.len() > #lit { return Err(#msg.to_owned()); }));
+    }
+    if let Some(min) = l.min_items {
+        let msg = format!("`{wire}` has fewer than {min} items");
+        let lit = proc_macro2::Literal::usize_unsuffixed(min);
+        out.push(quote!(if value.len() < #lit { return Err(#msg.to_owned()); }));
+    }
+    let number = matches!(
+        f.ty,
+        TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
+    );
+    if number {
+        let lit = |v: f64| match f.ty {
+            TypeRef::F32 | TypeRef::F64 => {
+                let l = proc_macro2::Literal::f64_unsuffixed(v);
+                quote!(#l)
+            }
+            _ => {
+                let l = proc_macro2::Literal::i64_unsuffixed(v as i64);
+                quote!(#l)
+            }
+        };
+        if let Some(min) = l.minimum {
+            let msg = format!("`{wire}` is less than {min}");
+            let v = lit(min);
+            out.push(quote!(if *value < #v { return Err(#msg.to_owned()); }));
+        }
+        if let Some(max) = l.maximum {
+            let msg = format!("`{wire}` is greater than {max}");
+            let v = lit(max);
+            out.push(quote!(if *value > #v { return Err(#msg.to_owned()); }));
+        }
+    }
+    out
+}
+
+/// Constructor, setters and `validate` of a struct sent in requests.
+fn emit_request_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&def.name);
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let args = required.iter().map(|f| {
+        let n = ident(&f.name);
+        let (t, _) = setter_arg(&f.ty, &n);
+        quote!(#n: #t)
+    });
+    let inits = fields.iter().map(|f| {
+        let n = ident(&f.name);
+        if f.required {
+            let (_, conv) = setter_arg(&f.ty, &n);
+            if f.boxed {
+                quote!(#n: Box::new(#conv))
+            } else if n == conv.to_string() {
+                quote!(#n)
+            } else {
+                quote!(#n: #conv)
+            }
+        } else {
+            quote!(#n: None)
+        }
+    });
+    let new_doc = if required.is_empty() {
+        format!(" A `{}` with every optional field unset.", def.name)
+    } else {
+        let names: Vec<String> = required.iter().map(|f| format!("`{}`", f.wire)).collect();
+        format!(
+            " A `{}` with its required {}; optional fields unset.",
+            def.name,
+            names.join(", ")
+        )
+    };
+    let setters = fields.iter().filter(|f| !f.required).map(|f| {
+        let n = ident(&f.name);
+        let method = if matches!(f.name.as_str(), "new" | "validate") {
+            format_ident!("with_{}", f.name)
+        } else {
+            n.clone()
+        };
+        let (t, conv) = setter_arg(&f.ty, &n);
+        let conv = if f.boxed {
+            quote!(Box::new(#conv))
+        } else {
+            conv
+        };
+        let doc = format!(" Sets `{}`.", f.wire);
+        quote! {
+            #[doc = #doc]
+            pub fn #method(mut self, #n: #t) -> Self {
+                self.#n = Some(#conv);
+                self
+            }
+        }
+    });
+    let checks = fields.iter().filter_map(|f| {
+        let n = ident(&f.name);
+        let mut body = limit_checks(f);
+        let wire = &f.wire;
+        if is_request_struct(api, &f.ty) {
+            let fmt = format!("`{wire}`: {{e}}");
+            body.push(quote!(value.validate().map_err(|e| format!(#fmt))?;));
+        }
+        if let TypeRef::Vec(inner) = &f.ty {
+            if is_request_struct(api, inner) {
+                let fmt = format!("`{wire}[{{i}}]`: {{e}}");
+                body.push(quote! {
+                    for (i, item) in value.iter().enumerate() {
+                        item.validate().map_err(|e| format!(#fmt))?;
+                    }
+                });
+            }
+        }
+        if body.is_empty() {
+            return None;
+        }
+        Some(if f.required {
+            quote! { { let value = &self.#n; #( #body )* } }
+        } else {
+            quote! { if let Some(value) = &self.#n { #( #body )* } }
+        })
+    });
+    quote! {
+        impl #name {
+            #[doc = #new_doc]
+            pub fn new( #( #args ),* ) -> Self {
+                #name { #( #inits, )* }
+            }
+
+            #( #setters )*
+
+            /// Checks the limits the spec documents (lengths, ranges, item counts); the client
+            /// calls this before sending, so that a request Zuora would refuse is never sent.
+            pub fn validate(&self) -> Result<(), String> {
+                #( #checks )*
+                Ok(())
+            }
+        }
+    }
+}
+
 // ----- environment and credentials ---------------------------------------------------------
 
 fn emit_environment(api: &Api) -> TokenStream {
@@ -391,7 +598,7 @@ fn emit_credentials(api: &Api) -> TokenStream {
             s.description.as_deref(),
             &format!("The `{}` security scheme.", s.key),
         );
-        let ctor = format_ident!("{}", names::field_name(&s.name));
+        let ctor = format_ident!("{}", s.ctor);
         match &s.kind {
             SecurityKind::Basic => {
                 variants.push(quote! {
@@ -444,7 +651,7 @@ fn emit_credentials(api: &Api) -> TokenStream {
                     },
                 });
                 let doc = format!(
-                    " OAuth 2.0 client credentials for the `{}` scheme; tokens are fetched from `{token_url}` (relative to the server's host) and cached.",
+                    " OAuth 2.0 client credentials for the `{}` scheme; tokens are fetched from `{token_url}` (a path is relative to the origin of the base URL), cached and renewed before they expire.",
                     s.key
                 );
                 ctors.push(quote! {
@@ -546,10 +753,14 @@ fn emit_client(api: &Api) -> TokenStream {
             let v = param_convert(p);
             quote!(#n: #v)
         });
-        let inits_optional = op.params.iter().filter(|p| !p.required).map(|p| {
-            let n = ident(&p.name);
-            quote!(#n: None)
-        });
+        let inits_optional = op
+            .params
+            .iter()
+            .filter(|p| !p.required && !p.transport)
+            .map(|p| {
+                let n = ident(&p.name);
+                quote!(#n: None)
+            });
         let (body_arg, body_init) = match &op.body {
             Some(b) if b.required => {
                 let t = rust_type(&b.ty);
@@ -566,7 +777,10 @@ fn emit_client(api: &Api) -> TokenStream {
         let deprecated = op
             .deprecated
             .then(|| quote!(#[deprecated = "deprecated by the API"]));
+        let wait = op.poll.as_ref().map(|poll| emit_poll(api, op, poll));
         quote! {
+            #wait
+
             #summary
             #[doc = ""]
             #[doc = #see]
@@ -626,6 +840,78 @@ fn emit_client(api: &Api) -> TokenStream {
     }
 }
 
+/// The waiting method of `x-aqua-poll`.
+fn emit_poll(api: &Api, op: &Operation, poll: &Poll) -> TokenStream {
+    let m = ident(&poll.method_name);
+    let op_method = ident(&op.method_name);
+    let Some(ty) = op.success.ty.as_ref().map(rust_type) else {
+        return quote!();
+    };
+    let err_ty = match &api.error_type {
+        Some(t) => rust_type(t),
+        None => quote!(::serde_json::Value),
+    };
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let args = required.iter().map(|p| {
+        let n = ident(&p.name);
+        let t = param_arg_type(&p.ty);
+        quote!(#n: #t)
+    });
+    let converts = required.iter().map(|p| {
+        let n = ident(&p.name);
+        let v = param_convert(p);
+        let t = rust_type(&p.ty);
+        quote!(let #n: #t = #v;)
+    });
+    let call_args = required.iter().map(|p| {
+        let n = ident(&p.name);
+        quote!(#n.clone())
+    });
+    let field = ident(&poll.field);
+    let text = if poll.field_is_enum {
+        quote!(value.#field.as_ref().map(|v| v.as_str()))
+    } else {
+        quote!(value.#field.as_deref())
+    };
+    let ok = &poll.success;
+    let failed = &poll.failure;
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|x| format!("`{x}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text_doc = format!(
+        "Waits until `{}` of [`Client::{}`] is final: polls immediately, then with a growing interval, until `{}` is {} (success) or {} (failure). Any other value, known or not, keeps waiting until the deadline.",
+        op.id,
+        op.method_name,
+        poll.wire,
+        list(ok),
+        list(failed)
+    );
+    if let Some(d) = &poll.docs {
+        text_doc.push_str("\n\n");
+        text_doc.push_str(d.trim());
+    }
+    text_doc.push_str("\n\nSet the deadline, the intervals and a callback for status changes on the returned [`Wait`](::aqua_runtime::wait::Wait), then await it.");
+    let doc = docs(Some(&text_doc), "");
+    quote! {
+        #doc
+        pub fn #m(&self, #( #args ),*) -> ::aqua_runtime::wait::Wait<'_, #ty, #err_ty> {
+            #( #converts )*
+            ::aqua_runtime::wait::Wait::new(
+                move || self.#op_method( #( #call_args ),* ).send(),
+                |value: &#ty| match #text {
+                    Some(#( #ok )|*) => ::aqua_runtime::wait::PollOutcome::Succeeded,
+                    Some(#( #failed )|*) => ::aqua_runtime::wait::PollOutcome::Failed,
+                    _ => ::aqua_runtime::wait::PollOutcome::Pending,
+                },
+                |value: &#ty| #text.map(str::to_owned),
+            )
+        }
+    }
+}
+
 fn op_docs(op: &Operation) -> TokenStream {
     let text = op
         .docs
@@ -647,7 +933,19 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         " A request of [`Client::{method_name}`]: set optional inputs, then `.await` it (or call [`send`]({}::send)).",
         op.builder_name
     );
-    let fields = op.params.iter().map(|p| {
+    let transport_doc = op.params.iter().filter(|p| p.transport).map(|p| {
+        let text = format!(
+            " The `{}` header is handled by the client's transport: {}",
+            p.wire,
+            p.docs
+                .as_deref()
+                .unwrap_or("it is set automatically.")
+                .trim()
+                .replace('\n', " ")
+        );
+        quote!(#[doc = ""] #[doc = #text])
+    });
+    let fields = op.params.iter().filter(|p| !p.transport).map(|p| {
         let n = ident(&p.name);
         let t = rust_type(&p.ty);
         if p.required {
@@ -660,29 +958,33 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         let t = rust_type(&b.ty);
         quote!(body: Option<#t>,)
     });
-    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
-        let n = ident(&p.name);
-        let t = param_arg_type(&p.ty);
-        let v = param_convert(p);
-        let mut text = p.docs.as_deref().unwrap_or_default().trim().to_owned();
-        if text.is_empty() {
-            text = format!("Sets `{}`.", p.wire);
-        }
-        let loc = match p.location {
-            ParamLocation::Path => "path parameter",
-            ParamLocation::Query => "query parameter",
-            ParamLocation::Header => "header",
-        };
-        text.push_str(&format!("\n\nSent as the `{}` {loc}.", p.wire));
-        let d = docs(Some(&text), "");
-        quote! {
-            #d
-            pub fn #n(mut self, #n: #t) -> Self {
-                self.#n = Some(#v);
-                self
+    let setters = op
+        .params
+        .iter()
+        .filter(|p| !p.required && !p.transport)
+        .map(|p| {
+            let n = ident(&p.name);
+            let t = param_arg_type(&p.ty);
+            let v = param_convert(p);
+            let mut text = p.docs.as_deref().unwrap_or_default().trim().to_owned();
+            if text.is_empty() {
+                text = format!("Sets `{}`.", p.wire);
             }
-        }
-    });
+            let loc = match p.location {
+                ParamLocation::Path => "path parameter",
+                ParamLocation::Query => "query parameter",
+                ParamLocation::Header => "header",
+            };
+            text.push_str(&format!("\n\nSent as the `{}` {loc}.", p.wire));
+            let d = docs(Some(&text), "");
+            quote! {
+                #d
+                pub fn #n(mut self, #n: #t) -> Self {
+                    self.#n = Some(#v);
+                    self
+                }
+            }
+        });
     let body_setter = op.body.as_ref().map(|body| {
         let t = rust_type(&body.ty);
         let d = docs(body.docs.as_deref(), "Sets the request body.");
@@ -716,17 +1018,45 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             }
         }
     }
-    let path = if segments.is_empty() {
-        quote!(let path = String::from(#fmt);)
+    let path_expr = |fmt: &str| {
+        if segments.is_empty() {
+            quote!(String::from(#fmt))
+        } else {
+            quote!(format!(#fmt))
+        }
+    };
+    let default_path = path_expr(&fmt);
+    let path = if op.path_variants.is_empty() {
+        quote!(let path = #default_path;)
     } else {
-        quote!(let path = format!(#fmt);)
+        let arms = op.path_variants.iter().map(|(server_path, parts)| {
+            let mut vfmt = String::new();
+            for part in parts {
+                match part {
+                    PathPart::Literal(l) => vfmt.push_str(&l.replace('{', "{{").replace('}', "}}")),
+                    PathPart::Param(i) => {
+                        vfmt.push('{');
+                        vfmt.push_str(&op.params[*i].name);
+                        vfmt.push('}');
+                    }
+                }
+            }
+            let e = path_expr(&vfmt);
+            quote!(#server_path => #e,)
+        });
+        quote! {
+            let path = match self.client.core.base_path() {
+                #( #arms )*
+                _ => #default_path,
+            };
+        }
     };
     let http_method = format_ident!("{}", op.method.as_str());
     let op_id = &op.id;
 
     let mut checks = Vec::new();
     let mut sets = Vec::new();
-    for p in &op.params {
+    for p in op.params.iter().filter(|p| !p.transport) {
         let n = ident(&p.name);
         let wire = &p.wire;
         let check = p.max_length.map(|max| {
@@ -760,18 +1090,26 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
     }
     let mut body_code = Vec::new();
     if let Some(body) = &op.body {
+        let encode = match body.encoding {
+            BodyEncoding::Json => quote!(request = request.json(body);),
+            BodyEncoding::Form => quote!(request = request.form(body);),
+        };
+        let validate = is_request_struct(api, &body.ty)
+            .then(|| quote!(body.validate().map_err(::aqua_runtime::Error::invalid_request)?;));
         if body.required {
             let msg = format!("the `{}` request needs a body", op.id);
             body_code.push(quote! {
                 let Some(body) = &self.body else {
                     return Err(::aqua_runtime::Error::invalid_request(#msg));
                 };
-                request = request.json(body);
+                #validate
+                #encode
             });
         } else {
             body_code.push(quote! {
                 if let Some(body) = &self.body {
-                    request = request.json(body);
+                    #validate
+                    #encode
                 }
             });
         }
@@ -795,16 +1133,30 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
                 quote!(request.send_json::<#ty, #err_ty>(#check).await),
             )
         }
+        None if !op.success.binary.is_empty() => {
+            let accept = op.success.binary.join(", ");
+            (
+                quote!(::aqua_runtime::Download),
+                quote!(request.accept(#accept).send_download::<#err_ty>().await),
+            )
+        }
         None => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
     };
+    let start = if op.at_origin {
+        quote!(request_at_origin)
+    } else {
+        quote!(request)
+    };
+    let no_auth = op.no_auth.then(|| quote!(.no_auth()));
     let send_doc = docs(op.success.docs.as_deref(), "Sends the request.");
-    let mut_kw = if !body_code.is_empty() || !sets.is_empty() {
+    let mut_kw = if !body_code.is_empty() || !sets.is_empty() || op.success.ty.is_none() {
         quote!(mut)
     } else {
         quote!()
     };
     quote! {
         #[doc = #bdoc]
+        #( #transport_doc )*
         #[derive(Debug)]
         #[must_use = "a request does nothing until it is awaited or sent"]
         pub struct #b<'a> {
@@ -825,7 +1177,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
                 #( #checks )*
                 #( #segments )*
                 #path
-                let #mut_kw request = self.client.core.request(::aqua_runtime::Method::#http_method, path, #op_id);
+                let #mut_kw request = self.client.core.#start(::aqua_runtime::Method::#http_method, path, #op_id)#no_auth;
                 #( #sets )*
                 #( #body_code )*
                 #finish

@@ -83,7 +83,8 @@ fn space_items(code: &str) -> String {
             let closes = matches!(prev.trim(), "}" | "};");
             let opens = !line.trim().is_empty()
                 && !line.trim_start().starts_with(['}', ')', ']'])
-                && !line.trim_start().starts_with("else");
+                && !line.trim_start().starts_with("else")
+                && !line.contains("=>");
             if closes && opens && indent(prev) == indent(line) {
                 out.push('\n');
             }

@@ -112,8 +112,9 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<Api, Diagnostics> {
     let (operations, error_type) = l.operations(&security);
     l.diags.check()?;
 
-    // Phase 4: break cycles.
+    // Phase 4: break cycles, mark the types sent in requests.
     break_cycles(&mut l.types);
+    mark_request_types(&mut l.types, &operations);
 
     Ok(Api {
         source_name: source_name.to_owned(),
@@ -280,6 +281,9 @@ impl<'a> Lowerer<'a> {
                         );
                         Some(None)
                     }
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Password) => {
+                        Some(Some(TypeRef::Secret))
+                    }
                     _ => Some(Some(TypeRef::String)),
                 }
             }
@@ -436,6 +440,12 @@ impl<'a> Lowerer<'a> {
             }
         }
         match flex.as_str() {
+            Some("boolean")
+                if kinds.contains("boolean")
+                    && kinds.iter().all(|k| matches!(*k, "boolean" | "string")) =>
+            {
+                Some(TypeRef::FlexBool)
+            }
             Some("integer")
                 if kinds.contains("integer")
                     && !kinds.contains("boolean")
@@ -450,13 +460,15 @@ impl<'a> Lowerer<'a> {
             {
                 Some(TypeRef::FlexString)
             }
-            Some(other @ ("integer" | "string")) => {
+            Some(other @ ("integer" | "string" | "boolean")) => {
                 self.diags.error(at_ext, format!("`x-aqua-flex: {other}` needs a `{other}` alternative and only string, integer or number alternatives"));
                 None
             }
             _ => {
-                self.diags
-                    .error(at_ext, "`x-aqua-flex` must be `integer` or `string`");
+                self.diags.error(
+                    at_ext,
+                    "`x-aqua-flex` must be `integer`, `string` or `boolean`",
+                );
                 None
             }
         }
@@ -639,10 +651,13 @@ impl<'a> Lowerer<'a> {
             let Some(ty) = self.boxed_ref(prop, &p, &hint) else {
                 continue;
             };
-            let (docs, nullable, deprecated) = match prop {
-                ReferenceOr::Reference { reference } => {
-                    (self.referenced_docs(reference), false, false)
-                }
+            let (docs, nullable, deprecated, limits) = match prop {
+                ReferenceOr::Reference { reference } => (
+                    self.referenced_docs(reference),
+                    false,
+                    false,
+                    Limits::default(),
+                ),
                 ReferenceOr::Item(s) => (
                     s.schema_data
                         .description
@@ -650,6 +665,7 @@ impl<'a> Lowerer<'a> {
                         .or_else(|| s.schema_data.title.clone()),
                     s.schema_data.nullable,
                     s.schema_data.deprecated,
+                    limits_of(s),
                 ),
             };
             fields.push(Field {
@@ -660,9 +676,13 @@ impl<'a> Lowerer<'a> {
                 required: required.contains(wire) && !nullable,
                 boxed: false,
                 deprecated,
+                limits,
             });
         }
-        TypeKind::Struct { fields }
+        TypeKind::Struct {
+            fields,
+            request: false,
+        }
     }
 
     // ----- servers and security ------------------------------------------------------------
@@ -773,11 +793,14 @@ impl<'a> Lowerer<'a> {
             let base = match kind {
                 SecurityKind::Basic => "Basic",
                 SecurityKind::Bearer => "Bearer",
-                SecurityKind::OAuthClientCredentials { .. } => "OAuthClientCredentials",
+                SecurityKind::OAuthClientCredentials { .. } => "OAuth",
             };
+            let name = scope.claim(base.to_owned());
+            let ctor = name.to_ascii_lowercase();
             out.push(SecurityScheme {
                 key: key.clone(),
-                name: scope.claim(base.to_owned()),
+                name,
+                ctor,
                 kind,
                 description: description.clone(),
             });
@@ -865,12 +888,20 @@ impl<'a> Lowerer<'a> {
             self.diags
                 .error(at.push("callbacks"), "callbacks are not supported");
         }
-        if !op.servers.is_empty() {
-            self.diags.error(
-                at.push("servers"),
-                "per-operation `servers` are not supported yet",
-            );
+        let mut at_origin = false;
+        for (i, server) in op.servers.iter().enumerate() {
+            let url = server.url.trim_end_matches('/');
+            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+            if rest.contains('/') || server.url.contains('{') {
+                self.diags.error(
+                    at.push("servers").push(i),
+                    "per-operation `servers` are supported only as host roots (such as `https://rest.zuora.com`): the path is then sent to the origin of the client's base URL",
+                );
+            } else {
+                at_origin = true;
+            }
         }
+        let no_auth = op.security.as_ref().is_some_and(|s| s.is_empty());
         for (i, req) in op.security.iter().flatten().enumerate() {
             for name in req.keys() {
                 if !known_security.contains(name.as_str()) {
@@ -975,6 +1006,17 @@ impl<'a> Lowerer<'a> {
                 ReferenceOr::Reference { reference } => self.referenced_docs(reference),
                 ReferenceOr::Item(s) => s.schema_data.description.clone(),
             });
+            let transport = match data.extensions.get("x-aqua-transport") {
+                None => false,
+                Some(Value::Bool(b)) if location == ParamLocation::Header && !data.required => *b,
+                Some(_) => {
+                    self.diags.error(
+                        ptr.push("x-aqua-transport"),
+                        "`x-aqua-transport` must be `true` or `false` on an optional header parameter",
+                    );
+                    false
+                }
+            };
             params.push(Param {
                 name: param_scope.claim(names::field_name(&data.name)),
                 wire: data.name.clone(),
@@ -983,48 +1025,13 @@ impl<'a> Lowerer<'a> {
                 required: data.required,
                 docs,
                 max_length,
+                transport,
             });
         }
 
-        // Path template.
-        let mut path_parts = Vec::new();
-        let mut used = BTreeSet::new();
-        let mut rest = path;
-        while !rest.is_empty() {
-            match rest.find('{') {
-                Some(open) => {
-                    if open > 0 {
-                        path_parts.push(PathPart::Literal(rest[..open].to_owned()));
-                    }
-                    let Some(close) = rest[open..].find('}') else {
-                        self.diags.error(
-                            Pointer::root().push("paths").push(path),
-                            "unclosed `{` in the path template",
-                        );
-                        return None;
-                    };
-                    let name = &rest[open + 1..open + close];
-                    match params.iter().position(|p| p.location == ParamLocation::Path && p.wire == name) {
-                        Some(i) => {
-                            used.insert(i);
-                            path_parts.push(PathPart::Param(i));
-                        }
-                        None => self.diags.error(at.push("parameters"), format!("the path template uses `{{{name}}}` but no path parameter `{name}` is declared")),
-                    }
-                    rest = &rest[open + close + 1..];
-                }
-                None => {
-                    if rest.contains('}') {
-                        self.diags.error(
-                            Pointer::root().push("paths").push(path),
-                            "unmatched `}` in the path template",
-                        );
-                    }
-                    path_parts.push(PathPart::Literal(rest.to_owned()));
-                    rest = "";
-                }
-            }
-        }
+        // Path templates.
+        let template_at = Pointer::root().push("paths").push(path);
+        let (path_parts, used) = self.template(path, &params, &template_at, at)?;
         for (i, p) in params.iter().enumerate() {
             if p.location == ParamLocation::Path && !used.contains(&i) {
                 self.diags.error(
@@ -1034,6 +1041,40 @@ impl<'a> Lowerer<'a> {
                         p.wire
                     ),
                 );
+            }
+        }
+        let mut path_variants = Vec::new();
+        if let Some(v) = op.extensions.get("x-aqua-path-variants") {
+            let vp = at.push("x-aqua-path-variants");
+            let list = v.as_array().cloned().unwrap_or_default();
+            if list.is_empty() {
+                self.diags.error(
+                    &vp,
+                    "`x-aqua-path-variants` must be a non-empty list of `{server-path, path}`",
+                );
+            }
+            for (i, variant) in list.iter().enumerate() {
+                let (Some(server_path), Some(template)) = (
+                    variant.get("server-path").and_then(Value::as_str),
+                    variant.get("path").and_then(Value::as_str),
+                ) else {
+                    self.diags.error(
+                        vp.push(i),
+                        "each path variant needs `server-path` and `path`",
+                    );
+                    continue;
+                };
+                if let Some((parts, used_here)) =
+                    self.template(template, &params, &vp.push(i).push("path"), at)
+                {
+                    if used_here != used {
+                        self.diags.error(
+                            vp.push(i).push("path"),
+                            "a path variant must use the same path parameters as the path",
+                        );
+                    }
+                    path_variants.push((server_path.trim_end_matches('/').to_owned(), parts));
+                }
             }
         }
 
@@ -1076,6 +1117,36 @@ impl<'a> Lowerer<'a> {
                 Some(component) => format!("responses/{component}"),
                 None => format!("{id}/{key}"),
             };
+            let binary: Vec<String> = resp
+                .content
+                .iter()
+                .filter(|(_, c)| is_binary_schema(c))
+                .map(|(m, _)| m.clone())
+                .collect();
+            if !binary.is_empty() {
+                if !is_success || binary.len() != resp.content.len() {
+                    self.diags.error(
+                        rp.push("content"),
+                        "binary (`format: binary`) bodies are supported only as the whole content of a success response",
+                    );
+                    continue;
+                }
+                if success.is_some() {
+                    self.diags.error(
+                        rp,
+                        "several success responses per operation are not supported yet",
+                    );
+                    continue;
+                }
+                success = Some(Success {
+                    status: exact.unwrap_or(first),
+                    ty: None,
+                    binary,
+                    error_unless_field: None,
+                    docs: Some(resp.description.clone()).filter(|d| !d.trim().is_empty()),
+                });
+                continue;
+            }
             let ty = self.response_body(resp, &rp, &format!("{builder_name} Response"), &prefix);
             if is_success {
                 if success.is_some() {
@@ -1090,6 +1161,7 @@ impl<'a> Lowerer<'a> {
                 success = Some(Success {
                     status: exact.unwrap_or(first),
                     ty: ty.flatten(),
+                    binary: Vec::new(),
                     error_unless_field,
                     docs: Some(resp.description.clone()).filter(|d| !d.trim().is_empty()),
                 });
@@ -1105,6 +1177,11 @@ impl<'a> Lowerer<'a> {
             return None;
         };
 
+        let poll = match op.extensions.get("x-aqua-poll") {
+            Some(spec) => self.poll(spec, &at.push("x-aqua-poll"), &success, method_scope),
+            None => None,
+        };
+
         Some(Operation {
             id,
             method_name,
@@ -1112,6 +1189,10 @@ impl<'a> Lowerer<'a> {
             method,
             path: path.to_owned(),
             path_parts,
+            path_variants,
+            at_origin,
+            no_auth,
+            poll,
             params,
             body,
             success,
@@ -1119,6 +1200,139 @@ impl<'a> Lowerer<'a> {
             deprecated: op.deprecated,
             origin: at.into(),
         })
+    }
+
+    /// `x-aqua-poll`: `{method, property, success: [...], failure: [...], description}`.
+    fn poll(
+        &mut self,
+        spec: &Value,
+        at: &Pointer,
+        success: &Success,
+        method_scope: &mut Scope,
+    ) -> Option<Poll> {
+        let strings = |v: Option<&Value>| -> Option<Vec<String>> {
+            v?.as_array()?
+                .iter()
+                .map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        };
+        let (Some(method), Some(property), Some(ok), Some(failed)) = (
+            spec.get("method").and_then(Value::as_str),
+            spec.get("property").and_then(Value::as_str),
+            strings(spec.get("success")),
+            strings(spec.get("failure")),
+        ) else {
+            self.diags.error(at, "`x-aqua-poll` needs `method` (a name), `property`, and `success` and `failure` lists of values");
+            return None;
+        };
+        let Some(TypeRef::Named(body)) = &success.ty else {
+            self.diags.error(
+                at,
+                "`x-aqua-poll` needs a success body that is an object schema",
+            );
+            return None;
+        };
+        let field = match self.types.get(body).map(|t| &t.kind) {
+            Some(TypeKind::Struct { fields, .. }) => {
+                fields.iter().find(|f| f.wire == property).cloned()
+            }
+            _ => None,
+        };
+        let Some(field) = field else {
+            self.diags.error(
+                at.push("property"),
+                format!("the success body has no property `{property}`"),
+            );
+            return None;
+        };
+        let field_is_enum = match &field.ty {
+            TypeRef::String => false,
+            TypeRef::Named(n)
+                if matches!(
+                    self.types.get(n).map(|t| &t.kind),
+                    Some(TypeKind::Enum { .. })
+                ) =>
+            {
+                true
+            }
+            _ => {
+                self.diags.error(
+                    at.push("property"),
+                    "the watched property must be a string or a string enum",
+                );
+                return None;
+            }
+        };
+        if ok.is_empty() || ok.iter().any(|v| failed.contains(v)) {
+            self.diags.error(
+                at,
+                "`success` must be non-empty and share no value with `failure`",
+            );
+            return None;
+        }
+        Some(Poll {
+            method_name: method_scope.claim(names::field_name(method)),
+            field: field.name,
+            wire: property.to_owned(),
+            field_is_enum,
+            success: ok,
+            failure: failed,
+            docs: spec
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        })
+    }
+
+    /// Splits a path template into literal parts and path parameters.
+    fn template(
+        &mut self,
+        template: &str,
+        params: &[Param],
+        template_at: &Pointer,
+        op_at: &Pointer,
+    ) -> Option<(Vec<PathPart>, BTreeSet<usize>)> {
+        let mut parts = Vec::new();
+        let mut used = BTreeSet::new();
+        let mut rest = template;
+        while !rest.is_empty() {
+            match rest.find('{') {
+                Some(open) => {
+                    if open > 0 {
+                        parts.push(PathPart::Literal(rest[..open].to_owned()));
+                    }
+                    let Some(close) = rest[open..].find('}') else {
+                        self.diags
+                            .error(template_at, "unclosed `{` in the path template");
+                        return None;
+                    };
+                    let name = &rest[open + 1..open + close];
+                    match params
+                        .iter()
+                        .position(|p| p.location == ParamLocation::Path && p.wire == name)
+                    {
+                        Some(i) => {
+                            used.insert(i);
+                            parts.push(PathPart::Param(i));
+                        }
+                        None => self.diags.error(
+                            op_at.push("parameters"),
+                            format!("the path template uses `{{{name}}}` but no path parameter `{name}` is declared"),
+                        ),
+                    }
+                    rest = &rest[open + close + 1..];
+                }
+                None => {
+                    if rest.contains('}') {
+                        self.diags
+                            .error(template_at, "unmatched `}` in the path template");
+                    }
+                    parts.push(PathPart::Literal(rest.to_owned()));
+                    rest = "";
+                }
+            }
+        }
+        Some((parts, used))
     }
 
     fn unify_error_type(
@@ -1171,7 +1385,9 @@ impl<'a> Lowerer<'a> {
             return None;
         };
         let field = match self.types.get(name).map(|t| &t.kind) {
-            Some(TypeKind::Struct { fields }) => fields.iter().find(|f| f.wire == absent).cloned(),
+            Some(TypeKind::Struct { fields, .. }) => {
+                fields.iter().find(|f| f.wire == absent).cloned()
+            }
             _ => None,
         };
         match field {
@@ -1217,25 +1433,43 @@ impl<'a> Lowerer<'a> {
             }
         };
         let mut ty = None;
+        let mut encoding = BodyEncoding::Json;
+        if rb.content.len() > 1 {
+            self.diags.error(
+                at.push("content"),
+                "a request body with several media types is not supported yet; keep one",
+            );
+        }
         for (media, content) in &rb.content {
             let mp = at.push("content").push(media);
-            if !is_json(media) {
+            if is_form(media) {
+                encoding = BodyEncoding::Form;
+            } else if !is_json(media) {
                 self.diags.error(
                     mp,
-                    format!("request bodies of type `{media}` are not supported yet (JSON is)"),
+                    format!("request bodies of type `{media}` are not supported yet (JSON and form-urlencoded are)"),
                 );
                 continue;
             }
             let Some(schema) = &content.schema else {
-                self.diags.error(mp, "a JSON request body needs a `schema`");
+                self.diags.error(mp, "a request body needs a `schema`");
                 continue;
             };
             let t = self.schema_ref(schema, &mp.push("schema"), &format!("{builder} Body"));
+            if encoding == BodyEncoding::Form
+                && !matches!(&t, Some(TypeRef::Named(n)) if matches!(self.types.get(n).map(|d| &d.kind), Some(TypeKind::Struct { .. })))
+            {
+                self.diags.error(
+                    mp.push("schema"),
+                    "a form-urlencoded body must be an object schema",
+                );
+            }
             self.collect_examples(content, &mp, t.as_ref(), &format!("{id}/request"));
             ty = ty.or(t);
         }
         Some(Body {
             ty: ty?,
+            encoding,
             required: rb.required,
             docs: rb.description.clone(),
         })
@@ -1423,6 +1657,56 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// The limits a schema documents for its value.
+fn limits_of(schema: &Schema) -> Limits {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(t)) => Limits {
+            min_length: t.min_length,
+            max_length: t.max_length,
+            ..Limits::default()
+        },
+        SchemaKind::Type(Type::Integer(t)) => Limits {
+            minimum: t.minimum.map(|v| v as f64),
+            maximum: t.maximum.map(|v| v as f64),
+            ..Limits::default()
+        },
+        SchemaKind::Type(Type::Number(t)) => Limits {
+            minimum: t.minimum,
+            maximum: t.maximum,
+            ..Limits::default()
+        },
+        SchemaKind::Type(Type::Array(t)) => Limits {
+            min_items: t.min_items,
+            max_items: t.max_items,
+            ..Limits::default()
+        },
+        _ => Limits::default(),
+    }
+}
+
+fn is_form(media: &str) -> bool {
+    media
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+}
+
+/// Whether a media type's schema is `type: string, format: binary`.
+fn is_binary_schema(content: &openapiv3::MediaType) -> bool {
+    matches!(
+        &content.schema,
+        Some(ReferenceOr::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::String(openapiv3::StringType {
+                format: VariantOrUnknownOrEmpty::Item(StringFormat::Binary),
+                ..
+            })),
+            ..
+        }))
+    )
+}
+
 fn is_json(media: &str) -> bool {
     let m = media
         .split(';')
@@ -1441,7 +1725,11 @@ fn is_scalar(t: &TypeRef, types: &BTreeMap<String, TypeDef>) -> bool {
         | TypeRef::I64
         | TypeRef::F32
         | TypeRef::F64 => true,
-        TypeRef::FlexInt | TypeRef::FlexString | TypeRef::Caseless(_) => true,
+        TypeRef::FlexInt
+        | TypeRef::FlexString
+        | TypeRef::FlexBool
+        | TypeRef::Secret
+        | TypeRef::Caseless(_) => true,
         TypeRef::Named(n) => match types.get(n).map(|d| &d.kind) {
             Some(TypeKind::Enum { .. } | TypeKind::Timestamp { .. }) => true,
             Some(TypeKind::Alias(a)) => is_scalar(a, types),
@@ -1478,6 +1766,34 @@ fn derived_operation_id(method: Method, path: &str) -> String {
     words.join(" ")
 }
 
+/// Marks every struct reachable from a request body as a request type.
+fn mark_request_types(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+    fn visit(t: &TypeRef, types: &mut BTreeMap<String, TypeDef>) {
+        match t {
+            TypeRef::Vec(inner) | TypeRef::Map(inner) => visit(inner, types),
+            TypeRef::Named(n) => {
+                let children = match types.get_mut(n).map(|d| &mut d.kind) {
+                    Some(TypeKind::Struct { fields, request }) if !*request => {
+                        *request = true;
+                        fields.iter().map(|f| f.ty.clone()).collect()
+                    }
+                    Some(TypeKind::Alias(a)) => vec![a.clone()],
+                    _ => Vec::new(),
+                };
+                for c in children {
+                    visit(&c, types);
+                }
+            }
+            _ => {}
+        }
+    }
+    for op in operations {
+        if let Some(body) = &op.body {
+            visit(&body.ty, types);
+        }
+    }
+}
+
 /// Boxes every struct field whose type can lead back to the struct through unboxed fields.
 fn break_cycles(types: &mut BTreeMap<String, TypeDef>) {
     fn direct(t: &TypeRef) -> Option<&str> {
@@ -1488,7 +1804,7 @@ fn break_cycles(types: &mut BTreeMap<String, TypeDef>) {
     }
     fn edges(types: &BTreeMap<String, TypeDef>, name: &str) -> Vec<String> {
         match types.get(name).map(|d| &d.kind) {
-            Some(TypeKind::Struct { fields }) => fields
+            Some(TypeKind::Struct { fields, .. }) => fields
                 .iter()
                 .filter(|f| !f.boxed)
                 .filter_map(|f| direct(&f.ty).map(str::to_owned))
@@ -1513,18 +1829,18 @@ fn break_cycles(types: &mut BTreeMap<String, TypeDef>) {
     let names: Vec<String> = types.keys().cloned().collect();
     for name in names {
         let count = match types.get(&name).map(|d| &d.kind) {
-            Some(TypeKind::Struct { fields }) => fields.len(),
+            Some(TypeKind::Struct { fields, .. }) => fields.len(),
             _ => continue,
         };
         for i in 0..count {
             let target = match &types[&name].kind {
-                TypeKind::Struct { fields } => direct(&fields[i].ty).map(str::to_owned),
+                TypeKind::Struct { fields, .. } => direct(&fields[i].ty).map(str::to_owned),
                 _ => None,
             };
             if let Some(target) = target {
                 if reaches(types, &target, &name) {
                     if let Some(TypeDef {
-                        kind: TypeKind::Struct { fields },
+                        kind: TypeKind::Struct { fields, .. },
                         ..
                     }) = types.get_mut(&name)
                     {

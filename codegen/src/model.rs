@@ -52,6 +52,8 @@ pub struct SecurityScheme {
     pub key: String,
     /// Rust variant name of the scheme in the generated `Credentials`.
     pub name: String,
+    /// Rust name of the constructor of the variant (`basic`, `bearer`, `oauth`).
+    pub ctor: String,
     /// What kind of scheme.
     pub kind: SecurityKind,
     /// The scheme's description.
@@ -92,6 +94,9 @@ pub enum TypeKind {
     Struct {
         /// The fields in spec order.
         fields: Vec<Field>,
+        /// Whether the type is sent in requests: it then gets a constructor, setters and a
+        /// `validate` method that checks the spec's limits.
+        request: bool,
     },
     /// A string enum with an `Unknown` fallback variant.
     Enum {
@@ -130,6 +135,32 @@ pub struct Field {
     pub boxed: bool,
     /// Whether the spec marks it deprecated.
     pub deprecated: bool,
+    /// The spec's limits on the value, checked by `validate` before sending.
+    pub limits: Limits,
+}
+
+/// Limits of a value from its schema (`maxLength`, `maximum`, `maxItems`, …).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Limits {
+    /// `minLength`.
+    pub min_length: Option<usize>,
+    /// `maxLength`.
+    pub max_length: Option<usize>,
+    /// `minimum` (inclusive).
+    pub minimum: Option<f64>,
+    /// `maximum` (inclusive).
+    pub maximum: Option<f64>,
+    /// `minItems`.
+    pub min_items: Option<usize>,
+    /// `maxItems`.
+    pub max_items: Option<usize>,
+}
+
+impl Limits {
+    /// Whether there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        *self == Limits::default()
+    }
 }
 
 /// A known value of a string enum.
@@ -164,6 +195,10 @@ pub enum TypeRef {
     FlexInt,
     /// `aqua_runtime::FlexString`: a string that may arrive as a number.
     FlexString,
+    /// `aqua_runtime::FlexBool`: a boolean that may arrive as a string.
+    FlexBool,
+    /// `aqua_runtime::Secret`: a string never shown by `Debug` (`format: password`).
+    Secret,
     /// A named type of the model.
     Named(String),
     /// A named enum matched ignoring case: `aqua_runtime::Caseless<Named>`.
@@ -226,6 +261,15 @@ pub struct Operation {
     pub path: String,
     /// The path split into literal text and parameters (by index into `params`).
     pub path_parts: Vec<PathPart>,
+    /// `x-aqua-path-variants`: other paths for servers whose URL path is the key.
+    pub path_variants: Vec<(String, Vec<PathPart>)>,
+    /// Whether the operation's own `servers` are the hosts' roots: its path is relative to the
+    /// origin of the client's base URL, not to the base URL.
+    pub at_origin: bool,
+    /// Whether the operation says `security: []` (no credentials are sent).
+    pub no_auth: bool,
+    /// `x-aqua-poll`: a generated method that waits for the resource this operation reads.
+    pub poll: Option<Poll>,
     /// Parameters in declaration order (path-item level first).
     pub params: Vec<Param>,
     /// The JSON request body, if any.
@@ -277,6 +321,36 @@ pub struct Param {
     pub docs: Option<String>,
     /// `maxLength`, checked before sending.
     pub max_length: Option<usize>,
+    /// `x-aqua-transport`: the transport sets this header itself; no setter is generated.
+    pub transport: bool,
+}
+
+/// How to wait for the resource an operation reads (`x-aqua-poll`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Poll {
+    /// Rust name of the generated method (`wait_for_job`).
+    pub method_name: String,
+    /// Rust name of the watched field of the response.
+    pub field: String,
+    /// Wire name of the watched property.
+    pub wire: String,
+    /// Whether the field is a generated enum (else a string).
+    pub field_is_enum: bool,
+    /// Values that end the wait successfully.
+    pub success: Vec<String>,
+    /// Values that end the wait with a failure.
+    pub failure: Vec<String>,
+    /// Extra documentation.
+    pub docs: Option<String>,
+}
+
+/// How a request body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`.
+    Form,
 }
 
 /// A JSON request body.
@@ -284,6 +358,8 @@ pub struct Param {
 pub struct Body {
     /// Its type.
     pub ty: TypeRef,
+    /// How it is encoded.
+    pub encoding: BodyEncoding,
     /// Whether it must be given.
     pub required: bool,
     /// Rustdoc text.
@@ -295,8 +371,10 @@ pub struct Body {
 pub struct Success {
     /// The HTTP status documented for success.
     pub status: u16,
-    /// The decoded JSON body; `None` when the response has no body.
+    /// The decoded JSON body; `None` when the response has no body or a binary one.
     pub ty: Option<TypeRef>,
+    /// The media types of a binary body (streamed, never decoded); empty for JSON or no body.
+    pub binary: Vec<String>,
     /// `x-aqua-error-in-body`: the Rust name of the field whose absence makes the client check
     /// the body for an error.
     pub error_unless_field: Option<String>,

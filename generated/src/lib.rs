@@ -29,8 +29,14 @@
 
 include!(concat!(env!("OUT_DIR"), "/aqua.rs"));
 
+mod results;
+pub use results::{DownloadOptions, ResultFile, batch_files};
+
 /// The hand-written runtime the generated code is built on (errors, transport, wire types).
 pub use aqua_runtime as runtime;
+pub use aqua_runtime::wait::{PollOutcome, Wait, WaitError};
+pub use aqua_runtime::wire::FlexBool;
 pub use aqua_runtime::{
-    Caseless, ClientConfig, ConfigError, FlexInt, FlexString, Secret, StringEnum, TimestampValue,
+    Caseless, ClientConfig, ConfigError, Download, DownloadError, FlexInt, FlexString, Secret,
+    StringEnum, TimestampValue,
 };

@@ -11,11 +11,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Secret;
+use crate::download::{Download, DownloadError};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, StatusError, TransportError, excerpt};
+use crate::oauth::{IssuedToken, OAuth};
 
 /// How requests are authenticated.
 ///
-/// `Debug` never shows a password or token.
+/// `Debug` never shows a password, secret or token.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub enum Auth {
@@ -31,6 +33,22 @@ pub enum Auth {
     },
     /// A fixed bearer token.
     Bearer(Secret),
+    /// OAuth 2.0 client credentials: an access token is fetched from `token_url`, cached by
+    /// the client (and its clones), refreshed shortly before it expires, and sent as
+    /// `Authorization: Bearer …`. When the API answers HTTP 401, the token is fetched anew
+    /// and the request retried once.
+    ///
+    /// A token response without a usable `expires_in` is taken to last one hour.
+    OAuthClientCredentials {
+        /// The OAuth client ID.
+        client_id: String,
+        /// The OAuth client secret.
+        client_secret: Secret,
+        /// The token endpoint: an absolute URL (`https`, or `http` to a loopback host), or a
+        /// path such as `/oauth/token`, taken relative to the origin (scheme, host and port)
+        /// of the client's base URL.
+        token_url: String,
+    },
 }
 
 /// Settings of a client. Construct with [`ClientConfig::default`] and the `with_*` methods.
@@ -39,10 +57,14 @@ pub enum Auth {
 pub struct ClientConfig {
     /// Time allowed to establish a connection (default 10 s).
     pub connect_timeout: Duration,
-    /// Time allowed for a whole JSON call, from sending to the last byte (default 60 s).
+    /// Time allowed for a whole JSON call, from sending to the last byte (default 60 s); also
+    /// the limit of an OAuth token request.
     pub timeout: Duration,
     /// Largest JSON response body accepted, in bytes (default 256 MiB).
     pub max_json_body: usize,
+    /// Longest wait for the next byte of a download, including its response head (default
+    /// 60 s). Downloads have no limit on their total time.
+    pub download_stall_timeout: Duration,
 }
 
 impl Default for ClientConfig {
@@ -51,6 +73,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
             max_json_body: 256 * 1024 * 1024,
+            download_stall_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -73,6 +96,12 @@ impl ClientConfig {
         self.max_json_body = bytes;
         self
     }
+
+    /// Sets the longest wait for the next byte of a download.
+    pub fn with_download_stall_timeout(mut self, timeout: Duration) -> Self {
+        self.download_stall_timeout = timeout;
+        self
+    }
 }
 
 /// A client could not be created.
@@ -82,6 +111,14 @@ pub enum ConfigError {
     /// The base URL is not acceptable.
     #[error("invalid base URL `{url}`: {reason}")]
     InvalidBaseUrl {
+        /// The URL given (without any user information).
+        url: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// The OAuth token URL is not acceptable.
+    #[error("invalid OAuth token URL `{url}`: {reason}")]
+    InvalidTokenUrl {
         /// The URL given (without any user information).
         url: String,
         /// Why it was refused.
@@ -111,7 +148,7 @@ impl UnknownEnvironment {
 }
 
 /// The transport of a generated client: one connection pool, one base URL, one set of
-/// credentials. Cheap to clone.
+/// credentials (and, for OAuth, one token cache). Cheap to clone; clones share all of it.
 #[derive(Clone)]
 pub struct ClientCore {
     inner: Arc<Inner>,
@@ -120,7 +157,12 @@ pub struct ClientCore {
 struct Inner {
     http: reqwest::Client,
     base_url: String,
+    /// `scheme://host[:port]` of the base URL.
+    origin: String,
+    /// The path of the base URL without a trailing slash.
+    base_path: String,
     auth: Auth,
+    oauth: Option<OAuth>,
     user_agent: &'static str,
     config: ClientConfig,
 }
@@ -145,45 +187,91 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// `url` without user information, for messages.
+fn shown_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => url.chars().take(100).collect(),
+    }
+}
+
+/// The rules of an absolute URL the client may send credentials to; `what` names it in the
+/// reason for refusing a query or fragment.
+fn check_absolute_url(url: &str, what: Endpoint) -> Result<Url, &'static str> {
+    let parsed = Url::parse(url).map_err(|_| "not an absolute URL")?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("credentials belong in `Credentials`, not in the URL");
+    }
+    match parsed.scheme() {
+        "https" => {}
+        "http" if is_loopback(&parsed) => {}
+        "http" => return Err("plain http is allowed only for loopback hosts; use https"),
+        _ => return Err("the scheme must be https"),
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(match what {
+            Endpoint::Base => "a base URL has no query or fragment",
+            Endpoint::Token => "a token URL has no query or fragment",
+        });
+    }
+    Ok(parsed)
+}
+
+/// Which URL [`check_absolute_url`] checks.
+#[derive(Clone, Copy)]
+enum Endpoint {
+    Base,
+    Token,
+}
+
 /// Checks a base URL: absolute, `https` (or `http` to a loopback host), no credentials, no
 /// query or fragment. Returns it without a trailing slash.
 pub fn validate_base_url(base_url: &str) -> Result<String, ConfigError> {
-    let refuse = |reason| {
-        // Never echo user information that may hold a password.
-        let shown = match Url::parse(base_url) {
-            Ok(mut u) => {
-                let _ = u.set_username("");
-                let _ = u.set_password(None);
-                u.to_string()
-            }
-            Err(_) => base_url.chars().take(100).collect(),
-        };
-        ConfigError::InvalidBaseUrl { url: shown, reason }
-    };
-    let url = Url::parse(base_url).map_err(|_| refuse("not an absolute URL"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse(
-            "credentials belong in `Credentials`, not in the URL",
-        ));
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(refuse(
-                "plain http is allowed only for loopback hosts; use https",
-            ));
-        }
-        _ => return Err(refuse("the scheme must be https")),
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(refuse("a base URL has no query or fragment"));
-    }
+    check_absolute_url(base_url, Endpoint::Base).map_err(|reason| ConfigError::InvalidBaseUrl {
+        url: shown_url(base_url),
+        reason,
+    })?;
     Ok(base_url.trim_end_matches('/').to_owned())
+}
+
+/// Resolves an OAuth token URL: absolute under the rules of [`validate_base_url`], or a path
+/// starting with `/` taken relative to `origin`.
+fn resolve_token_url(token_url: &str, origin: &str) -> Result<String, ConfigError> {
+    let refuse = |reason| ConfigError::InvalidTokenUrl {
+        url: shown_url(token_url),
+        reason,
+    };
+    let absolute = if token_url.starts_with('/') && !token_url.starts_with("//") {
+        format!("{origin}{token_url}")
+    } else if token_url.contains("://") {
+        token_url.to_owned()
+    } else {
+        return Err(refuse(
+            "expected an absolute URL or a path starting with `/`",
+        ));
+    };
+    check_absolute_url(&absolute, Endpoint::Token).map_err(refuse)?;
+    Ok(absolute)
+}
+
+/// How long a request may take.
+#[derive(Clone, Copy)]
+enum TimeLimit {
+    /// The whole exchange, body included (JSON calls).
+    Total(Duration),
+    /// The wait for the response head; the body is read by [`Download`] under its own limit.
+    Stall(Duration),
 }
 
 impl ClientCore {
     /// A transport for `base_url` (see [`validate_base_url`]).
+    ///
+    /// With [`Auth::OAuthClientCredentials`], the token URL is checked and resolved here;
+    /// no token is fetched until the first request.
     pub fn new(
         base_url: &str,
         auth: Auth,
@@ -191,6 +279,24 @@ impl ClientCore {
         config: ClientConfig,
     ) -> Result<Self, ConfigError> {
         let base_url = validate_base_url(base_url)?;
+        let parsed = Url::parse(&base_url).map_err(|_| ConfigError::InvalidBaseUrl {
+            url: shown_url(&base_url),
+            reason: "not an absolute URL",
+        })?;
+        let origin = parsed.origin().ascii_serialization();
+        let base_path = parsed.path().trim_end_matches('/').to_owned();
+        let oauth = match &auth {
+            Auth::OAuthClientCredentials {
+                client_id,
+                client_secret,
+                token_url,
+            } => Some(OAuth::new(
+                client_id.clone(),
+                client_secret.clone(),
+                resolve_token_url(token_url, &origin)?,
+            )),
+            Auth::None | Auth::Basic { .. } | Auth::Bearer(_) => None,
+        };
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
@@ -201,7 +307,10 @@ impl ClientCore {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                origin,
+                base_path,
                 auth,
+                oauth,
                 user_agent,
                 config,
             }),
@@ -213,13 +322,18 @@ impl ClientCore {
         &self.inner.base_url
     }
 
+    /// The path of the base URL without a trailing slash: `"/apps/api"`, `"/v1"`, or `""`.
+    pub fn base_path(&self) -> &str {
+        &self.inner.base_path
+    }
+
     /// The client's settings.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
 
-    /// Starts a request to `path` (already percent-encoded, starting with `/`) for the
-    /// operation named `operation`.
+    /// Starts a request to `path` (already percent-encoded, starting with `/`) under the base
+    /// URL, for the operation named `operation`.
     pub fn request(&self, method: Method, path: String, operation: &'static str) -> Request<'_> {
         Request {
             core: self,
@@ -229,8 +343,32 @@ impl ClientCore {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            at_origin: false,
+            authenticate: true,
+            accept: "application/json",
         }
     }
+
+    /// Starts a request to `path` (already percent-encoded, starting with `/`) at the origin
+    /// (scheme, host and port) of the base URL, ignoring the base URL's path: for operations
+    /// served at the host's root, such as `/oauth/token`.
+    pub fn request_at_origin(
+        &self,
+        method: Method,
+        path: String,
+        operation: &'static str,
+    ) -> Request<'_> {
+        Request {
+            at_origin: true,
+            ..self.request(method, path, operation)
+        }
+    }
+}
+
+/// An encoded request body.
+struct EncodedBody {
+    content_type: &'static str,
+    bytes: bytes::Bytes,
 }
 
 /// A request being built by generated code.
@@ -242,7 +380,10 @@ pub struct Request<'a> {
     operation: &'static str,
     query: Vec<(&'static str, String)>,
     headers: Vec<(&'static str, String)>,
-    body: Option<Result<Vec<u8>, String>>,
+    body: Option<Result<EncodedBody, String>>,
+    at_origin: bool,
+    authenticate: bool,
+    accept: &'static str,
 }
 
 impl Request<'_> {
@@ -260,22 +401,53 @@ impl Request<'_> {
 
     /// Sets a JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        self.body = Some(serde_json::to_vec(body).map_err(|e| e.to_string()));
+        self.body = Some(
+            serde_json::to_vec(body)
+                .map(|bytes| EncodedBody {
+                    content_type: "application/json",
+                    bytes: bytes.into(),
+                })
+                .map_err(|e| e.to_string()),
+        );
         self
     }
 
-    async fn execute<E>(self) -> Result<reqwest::Response, Error<E>> {
+    /// Sets an `application/x-www-form-urlencoded` body.
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = Some(
+            serde_urlencoded::to_string(body)
+                .map(|text| EncodedBody {
+                    content_type: "application/x-www-form-urlencoded",
+                    bytes: text.into(),
+                })
+                .map_err(|e| e.to_string()),
+        );
+        self
+    }
+
+    /// Sends no `Authorization` header, whatever the client's credentials (for operations
+    /// whose spec says `security: []`).
+    pub fn no_auth(mut self) -> Self {
+        self.authenticate = false;
+        self
+    }
+
+    /// Replaces the default `Accept: application/json`.
+    pub fn accept(mut self, value: &'static str) -> Self {
+        self.accept = value;
+        self
+    }
+
+    async fn execute<E>(self, limit: TimeLimit) -> Result<reqwest::Response, Error<E>> {
         let inner = &self.core.inner;
-        let url = format!("{}{}", inner.base_url, self.path);
-        let mut rb = inner
-            .http
-            .request(self.method.clone(), &url)
-            .timeout(inner.config.timeout)
-            .header(ACCEPT, "application/json")
-            .header(USER_AGENT, inner.user_agent);
-        if !self.query.is_empty() {
-            rb = rb.query(&self.query);
-        }
+        let operation = self.operation;
+        let prefix = if self.at_origin {
+            &inner.origin
+        } else {
+            &inner.base_url
+        };
+        let url = format!("{prefix}{}", self.path);
+        let mut headers = Vec::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
             let header_name = HeaderName::from_static_checked(name)?;
             let value = HeaderValue::from_str(value).map_err(|_| {
@@ -283,27 +455,74 @@ impl Request<'_> {
                     "the `{name}` header contains characters not allowed in HTTP headers"
                 ))
             })?;
-            rb = rb.header(header_name, value);
+            headers.push((header_name, value));
         }
-        match &inner.auth {
-            Auth::None => {}
-            Auth::Basic { username, password } => {
-                rb = rb.basic_auth(username, Some(password.expose()));
+        let body = self.body.transpose().map_err(|e| {
+            Error::invalid_request(format!("the request body cannot be encoded: {e}"))
+        })?;
+        // Built anew for a retry, hence a function of the token.
+        let build = |token: Option<&IssuedToken>| {
+            let mut rb = inner
+                .http
+                .request(self.method.clone(), &url)
+                .header(ACCEPT, self.accept)
+                .header(USER_AGENT, inner.user_agent);
+            if let TimeLimit::Total(timeout) = limit {
+                rb = rb.timeout(timeout);
             }
-            Auth::Bearer(token) => rb = rb.bearer_auth(token.expose()),
-        }
-        if let Some(body) = self.body {
-            let body = body.map_err(|e| {
-                Error::invalid_request(format!("the request body cannot be encoded: {e}"))
-            })?;
-            rb = rb.header(CONTENT_TYPE, "application/json").body(body);
-        }
-        tracing::debug!(operation = self.operation, method = %self.method, path = %self.path, "sending request");
-        let operation = self.operation;
-        let response = rb
-            .send()
-            .await
-            .map_err(|source| Error::Transport(TransportError { operation, source }))?;
+            if !self.query.is_empty() {
+                rb = rb.query(&self.query);
+            }
+            for (name, value) in &headers {
+                rb = rb.header(name.clone(), value.clone());
+            }
+            if self.authenticate {
+                match &inner.auth {
+                    Auth::None => {}
+                    Auth::Basic { username, password } => {
+                        rb = rb.basic_auth(username, Some(password.expose()));
+                    }
+                    Auth::Bearer(token) => rb = rb.bearer_auth(token.expose()),
+                    Auth::OAuthClientCredentials { .. } => {
+                        if let Some(token) = token {
+                            rb = rb.bearer_auth(token.access.expose());
+                        }
+                    }
+                }
+            }
+            if let Some(body) = &body {
+                rb = rb
+                    .header(CONTENT_TYPE, body.content_type)
+                    .body(body.bytes.clone());
+            }
+            rb
+        };
+        tracing::debug!(operation, method = %self.method, path = %self.path, "sending request");
+        let oauth = inner.oauth.as_ref().filter(|_| self.authenticate);
+        let response = match oauth {
+            None => send(build(None), limit, operation).await?,
+            Some(oauth) => {
+                let transport = crate::oauth::Transport {
+                    http: &inner.http,
+                    user_agent: inner.user_agent,
+                    timeout: inner.config.timeout,
+                };
+                let token = oauth.token(&transport).await?;
+                let response = send(build(Some(&token)), limit, operation).await?;
+                if response.status() == StatusCode::UNAUTHORIZED {
+                    tracing::debug!(
+                        operation,
+                        "HTTP 401 with an OAuth token: fetching a new token and retrying once"
+                    );
+                    drop(response);
+                    oauth.invalidate(&token).await;
+                    let token = oauth.token(&transport).await?;
+                    send(build(Some(&token)), limit, operation).await?
+                } else {
+                    response
+                }
+            }
+        };
         tracing::debug!(operation, status = response.status().as_u16(), "response");
         Ok(response)
     }
@@ -319,7 +538,8 @@ impl Request<'_> {
     ) -> Result<T, Error<E>> {
         let operation = self.operation;
         let max = self.core.inner.config.max_json_body;
-        let response = self.execute().await?;
+        let timeout = self.core.inner.config.timeout;
+        let response = self.execute(TimeLimit::Total(timeout)).await?;
         let (status, request_id, content_type, bytes) = read_body(operation, response, max).await?;
         if !status.is_success() {
             return Err(status_error(operation, status, request_id, &bytes));
@@ -354,12 +574,63 @@ impl Request<'_> {
     pub async fn send_empty<E: ErrorBody>(self) -> Result<(), Error<E>> {
         let operation = self.operation;
         let max = self.core.inner.config.max_json_body;
-        let response = self.execute().await?;
+        let timeout = self.core.inner.config.timeout;
+        let response = self.execute(TimeLimit::Total(timeout)).await?;
         let (status, request_id, _, bytes) = read_body(operation, response, max).await?;
         if !status.is_success() {
             return Err(status_error(operation, status, request_id, &bytes));
         }
         Ok(())
+    }
+
+    /// Sends the request and returns the response as a [`Download`], whose body is streamed.
+    ///
+    /// There is no limit on the total time: instead, waiting for the response head or for the
+    /// next chunk of the body fails with [`DownloadError::Stalled`] after
+    /// [`ClientConfig::download_stall_timeout`]. A non-2xx status gives the same
+    /// [`Error::Status`] as [`send_json`](Self::send_json), from at most 64 KiB of the body.
+    pub async fn send_download<E: ErrorBody>(self) -> Result<Download, Error<E>> {
+        const MAX_ERROR_BODY: usize = 64 * 1024;
+        let operation = self.operation;
+        let stall = self.core.inner.config.download_stall_timeout;
+        let mut response = self.execute(TimeLimit::Stall(stall)).await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(Download::new(response, stall));
+        }
+        let request_id = response
+            .headers()
+            .get("zuora-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut bytes = Vec::new();
+        // The error body is best effort: keep what arrived before a failure or the limit.
+        while bytes.len() < MAX_ERROR_BODY {
+            match tokio::time::timeout(stall, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
+                    let room = MAX_ERROR_BODY - bytes.len();
+                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                _ => break,
+            }
+        }
+        Err(status_error(operation, status, request_id, &bytes))
+    }
+}
+
+/// Sends a request within `limit`.
+async fn send<E>(
+    rb: reqwest::RequestBuilder,
+    limit: TimeLimit,
+    operation: &'static str,
+) -> Result<reqwest::Response, Error<E>> {
+    let transport = |source| Error::Transport(TransportError { operation, source });
+    match limit {
+        TimeLimit::Total(_) => rb.send().await.map_err(transport),
+        TimeLimit::Stall(after) => match tokio::time::timeout(after, rb.send()).await {
+            Ok(result) => result.map_err(transport),
+            Err(_) => Err(DownloadError::Stalled { after }.into()),
+        },
     }
 }
 

@@ -6,6 +6,8 @@ use reqwest::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::download::DownloadError;
+
 /// A decoded error body of the API.
 ///
 /// Generated code implements this for the spec's error schema with the provided methods,
@@ -90,6 +92,58 @@ pub enum Error<E> {
     Api(Box<ApiError<E>>),
     /// The response body could not be decoded.
     Decode(Box<DecodeError>),
+    /// No OAuth access token could be obtained from the token endpoint.
+    Auth(Box<AuthError>),
+    /// A download failed after its response started (see [`Download`](crate::Download)).
+    Download(Box<DownloadError>),
+}
+
+/// The token endpoint refused to issue an OAuth access token, could not be reached, or
+/// answered something that is not a token.
+///
+/// Neither `Display` nor `Debug` ever shows the client secret or a token.
+#[derive(Debug, thiserror::Error)]
+#[error("could not obtain an OAuth access token{}: {message}", status_suffix(*.status))]
+#[non_exhaustive]
+pub struct AuthError {
+    /// The HTTP status of the token endpoint's answer, if one was received.
+    pub status: Option<StatusCode>,
+    /// What went wrong; Zuora's error text when the answer carried one.
+    pub message: String,
+    /// The transport failure, if the token endpoint could not be reached.
+    #[source]
+    pub source: Option<reqwest::Error>,
+}
+
+impl AuthError {
+    /// A failure described by `message`.
+    pub fn new(
+        status: Option<StatusCode>,
+        message: impl Into<String>,
+        source: Option<reqwest::Error>,
+    ) -> Self {
+        AuthError {
+            status,
+            message: message.into(),
+            source,
+        }
+    }
+}
+
+fn status_suffix(status: Option<StatusCode>) -> String {
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
+impl<E> From<DownloadError> for Error<E> {
+    fn from(error: DownloadError) -> Self {
+        Error::Download(Box::new(error))
+    }
+}
+
+impl<E> From<AuthError> for Error<E> {
+    fn from(error: AuthError) -> Self {
+        Error::Auth(Box::new(error))
+    }
 }
 
 /// The server could not be reached, or the exchange broke off.
@@ -159,6 +213,8 @@ impl<E> Error<E> {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
             Error::Transport(e) => e.source.status(),
+            Error::Auth(e) => e.status,
+            Error::Download(e) => e.status(),
             Error::InvalidRequest { .. } => None,
         }
     }
@@ -172,9 +228,14 @@ impl<E> Error<E> {
         }
     }
 
-    /// Whether the request timed out.
+    /// Whether the request timed out (a download that stalled counts as timed out).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport(e) if e.source.is_timeout())
+        match self {
+            Error::Transport(e) => e.source.is_timeout(),
+            Error::Auth(e) => e.source.as_ref().is_some_and(reqwest::Error::is_timeout),
+            Error::Download(e) => e.is_timeout(),
+            _ => false,
+        }
     }
 
     /// The operation that failed, if the request was sent.
@@ -184,7 +245,7 @@ impl<E> Error<E> {
             Error::Status(e) => Some(e.operation),
             Error::Api(e) => Some(e.operation),
             Error::Decode(e) => Some(e.operation),
-            Error::InvalidRequest { .. } => None,
+            Error::InvalidRequest { .. } | Error::Auth(_) | Error::Download(_) => None,
         }
     }
 }
@@ -223,12 +284,7 @@ impl<E: ErrorBody> fmt::Display for Error<E> {
                 } else {
                     f.write_str("the exchange with the server failed")?;
                 }
-                let mut source = std::error::Error::source(&e.source);
-                while let Some(s) = source {
-                    write!(f, ": {s}")?;
-                    source = s.source();
-                }
-                Ok(())
+                write_causes(f, std::error::Error::source(&e.source))
             }
             Error::Status(e) => {
                 write!(f, "{}: HTTP {}", e.operation, e.status)?;
@@ -268,6 +324,15 @@ impl<E: ErrorBody> fmt::Display for Error<E> {
                 }
                 Ok(())
             }
+            Error::Auth(e) => {
+                write!(f, "{e}")?;
+                write_causes(f, e.source.as_ref().map(|s| s as &dyn std::error::Error))
+            }
+            Error::Download(e) => {
+                // The download error's message already shows its direct source.
+                write!(f, "{e}")?;
+                write_causes(f, std::error::Error::source(&**e).and_then(|s| s.source()))
+            }
         }
     }
 }
@@ -277,9 +342,23 @@ impl<E: ErrorBody> std::error::Error for Error<E> {
         match self {
             Error::Transport(e) => Some(&e.source),
             Error::Decode(e) => Some(&e.source),
+            Error::Auth(e) => e.source.as_ref().map(|s| s as _),
+            Error::Download(e) => std::error::Error::source(&**e),
             _ => None,
         }
     }
+}
+
+/// Writes `: cause` for `source` and each of its own sources.
+fn write_causes(
+    f: &mut fmt::Formatter<'_>,
+    mut source: Option<&dyn std::error::Error>,
+) -> fmt::Result {
+    while let Some(s) = source {
+        write!(f, ": {s}")?;
+        source = s.source();
+    }
+    Ok(())
 }
 
 /// At most `max` characters of `bytes` as text, marked when cut.

@@ -3,7 +3,10 @@
 //! Generated code names this crate by absolute path (`::aqua_runtime::…`). Everything here is
 //! hand-written and tested on its own; nothing here is generated.
 //!
-//! * [`client`]: the transport (base URL, credentials, headers, sending, decoding);
+//! * [`client`]: the transport (base URL, credentials including OAuth 2.0 client credentials
+//!   with a shared token cache, headers, sending, decoding);
+//! * [`download`]: streamed downloads with a stall timeout, length checks and atomic saving;
+//! * [`wait`]: polling an operation until it finishes, with a deadline and growing intervals;
 //! * [`error`]: the error type of generated clients;
 //! * [`wire`]: lenient wire types for values whose JSON form Zuora's documents disagree on;
 //! * [`path`]: percent-encoding of path parameters;
@@ -11,16 +14,26 @@
 //! * [`examples`]: the spec's documented examples as generated code exposes them.
 
 pub mod client;
+pub mod download;
 pub mod error;
 pub mod examples;
+mod oauth;
 pub mod path;
 pub mod secret;
+pub mod wait;
 pub mod wire;
 
+#[cfg(test)]
+mod http_tests;
+#[cfg(test)]
+mod test_server;
+
 pub use client::{Auth, ClientConfig, ClientCore, ConfigError, Request, UnknownEnvironment};
-pub use error::{ApiError, DecodeError, Error, ErrorBody, StatusError, TransportError};
+pub use download::{Download, DownloadError};
+pub use error::{ApiError, AuthError, DecodeError, Error, ErrorBody, StatusError, TransportError};
 pub use reqwest::{Method, StatusCode};
 pub use secret::Secret;
+pub use wait::{PollOutcome, Wait, WaitError};
 pub use wire::{
     Caseless, FlexInt, FlexString, StringEnum, Timestamp, TimestampError, TimestampFormats,
     TimestampValue,

@@ -4,8 +4,10 @@ use std::fmt;
 
 /// A credential (password, client secret, access token).
 ///
-/// `Debug` prints `Secret("***")` and there is deliberately no `Display` and no `Serialize`:
-/// the only way to the value is [`Secret::expose`], which makes every use greppable.
+/// `Debug` prints `Secret("***")` and there is deliberately no `Display`: the way to the value
+/// is [`Secret::expose`], which makes every use greppable. `Serialize` writes the value, because
+/// request bodies that carry a secret (the OAuth token request) must send it; `Deserialize`
+/// reads one (a token in a response).
 ///
 /// On drop, the heap buffer holding the value is overwritten with zeros (best effort: copies
 /// made by [`Secret::expose`] callers, earlier reallocations or `Clone` are out of reach).
@@ -41,6 +43,26 @@ impl From<String> for Secret {
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
         Self(value.to_owned())
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Secret {}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(Secret)
     }
 }
 

@@ -5,6 +5,7 @@
 //! values (enum members, timestamp formats) are kept rather than rejected.
 
 mod caseless;
+mod flex_bool;
 mod flex_int;
 mod flex_string;
 mod timestamp;
@@ -15,6 +16,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserializer, Visitor};
 
 pub use caseless::Caseless;
+pub use flex_bool::FlexBool;
 pub use flex_int::FlexInt;
 pub use flex_string::FlexString;
 pub use timestamp::{Timestamp, TimestampError, TimestampFormats, TimestampValue};

@@ -1,0 +1,321 @@
+//! Fetching a job's results: what the spec cannot say, written by hand.
+//!
+//! The spec says how to download one file (`downloadFile`). It cannot say which files make up
+//! a job's results (each batch's `segments` when present, else its `fileId`), how to name them
+//! on disk, or how to unpack them per the job's `format`. This module does that on top of the
+//! generated client, and nothing more.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+
+use crate::runtime::DownloadError;
+use crate::{Batch, Client, Error, Job, JobStatus, ResultFormat};
+
+/// Options of [`Client::download_job_results`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DownloadOptions {
+    /// How many files are downloaded at once (default 4, at least 1).
+    pub concurrency: usize,
+    /// Unpack zip and gzip files into CSV files (default `false`: keep them as received).
+    pub decompress: bool,
+    /// Replace files that already exist (default `false`: an existing file is an error and is
+    /// left untouched).
+    pub overwrite: bool,
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        DownloadOptions {
+            concurrency: 4,
+            decompress: false,
+            overwrite: false,
+        }
+    }
+}
+
+impl DownloadOptions {
+    /// Sets how many files are downloaded at once.
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Unpacks zip and gzip files into CSV files.
+    pub fn decompress(mut self, decompress: bool) -> Self {
+        self.decompress = decompress;
+        self
+    }
+
+    /// Replaces files that already exist.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+}
+
+/// A result file written to disk by [`Client::download_job_results`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResultFile {
+    /// The name of the batch (query) the file belongs to.
+    pub batch: String,
+    /// The file ID it was downloaded from.
+    pub file_id: String,
+    /// Where it was written (the unpacked CSV when decompressing).
+    pub path: PathBuf,
+    /// Its size on disk, in bytes.
+    pub bytes: u64,
+}
+
+/// One file to fetch.
+struct Planned {
+    batch: String,
+    file_id: String,
+    /// The file name as downloaded (`.csv`, `.zip` or `.csv.gz`).
+    raw_name: String,
+    /// The file name of the unpacked CSV, when decompressing a compressed format.
+    csv_name: Option<String>,
+}
+
+/// Keeps `[A-Za-z0-9._-]`, replaces anything else, so that a batch name can never leave `dir`.
+fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let stem = stem.trim_matches('.');
+    if stem.is_empty() {
+        "batch".to_owned()
+    } else {
+        stem.to_owned()
+    }
+}
+
+/// The files of a job, in batch order: each batch's `segments` when present, else its `fileId`.
+fn plan(job: &Job, decompress: bool) -> Vec<Planned> {
+    let format = job.format.as_ref().map(|f| f.get().clone());
+    let (ext, compressed) = match format {
+        Some(ResultFormat::Zip) => ("zip", true),
+        Some(ResultFormat::Gzip) => ("csv.gz", true),
+        _ => ("csv", false),
+    };
+    let mut used = HashSet::new();
+    let mut out = Vec::new();
+    for (index, batch) in job.batches.iter().flatten().enumerate() {
+        let ids = batch_files(batch);
+        let label = batch
+            .name
+            .clone()
+            .or_else(|| batch.batch_id.clone())
+            .unwrap_or_else(|| format!("batch-{}", index + 1));
+        let mut stem = file_stem(&label);
+        if !used.insert(stem.clone()) {
+            stem = format!("{stem}-{}", index + 1);
+            used.insert(stem.clone());
+        }
+        let many = ids.len() > 1;
+        for (n, id) in ids.into_iter().enumerate() {
+            let base = if many {
+                format!("{stem}.part{:03}", n + 1)
+            } else {
+                stem.clone()
+            };
+            out.push(Planned {
+                batch: label.clone(),
+                file_id: id,
+                raw_name: format!("{base}.{ext}"),
+                csv_name: (decompress && compressed).then(|| format!("{base}.csv")),
+            });
+        }
+    }
+    out
+}
+
+/// The file IDs of a batch: its `segments` when present, else its `fileId`.
+pub fn batch_files(batch: &Batch) -> Vec<String> {
+    match &batch.segments {
+        Some(segments) if !segments.is_empty() => segments.clone(),
+        _ => batch.file_id.iter().cloned().collect(),
+    }
+}
+
+fn io_error(path: &Path, source: io::Error) -> Error {
+    Error::from(DownloadError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Unpacks `raw` (zip with one CSV, or gzip) into `target` through a temporary file, then
+/// removes `raw`. Blocking: run it off the async threads.
+fn unpack(raw: &Path, target: &Path, zip: bool, overwrite: bool) -> Result<u64, Error> {
+    if !overwrite && target.exists() {
+        return Err(Error::from(DownloadError::Exists {
+            path: target.to_owned(),
+        }));
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.unpack-{}", std::process::id()));
+    let result = (|| -> io::Result<u64> {
+        let input = std::fs::File::open(raw)?;
+        let mut output = std::fs::File::create(&temp)?;
+        let bytes = if zip {
+            let mut archive = zip::ZipArchive::new(io::BufReader::new(input))
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            if archive.len() != 1 {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "expected one file in the zip archive, found {}",
+                        archive.len()
+                    ),
+                ));
+            }
+            let mut entry = archive
+                .by_index(0)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            io::copy(&mut entry, &mut output)?
+        } else {
+            let mut decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(input));
+            io::copy(&mut decoder, &mut output)?
+        };
+        output.sync_all()?;
+        Ok(bytes)
+    })();
+    match result {
+        Ok(bytes) => {
+            std::fs::rename(&temp, target).map_err(|e| io_error(target, e))?;
+            std::fs::remove_file(raw).map_err(|e| io_error(raw, e))?;
+            Ok(bytes)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(io_error(raw, e))
+        }
+    }
+}
+
+impl Client {
+    /// Downloads every result file of a completed job into `dir`: each batch's `segments` when
+    /// present, else its `fileId`, streamed to disk `options.concurrency` files at a time.
+    ///
+    /// Files are named after their batch (`AccountingPeriod.csv`; segments get
+    /// `AccountingPeriod.part001.csv`, …; zip and gzip results end in `.zip` and `.csv.gz`, or
+    /// `.csv` when `options.decompress` is set). Each file is written to a temporary name and
+    /// renamed only once complete, its length checked against `Content-Length`, so a file in
+    /// `dir` is always whole. On the first error the other downloads stop and the error is
+    /// returned; files already completed stay.
+    ///
+    /// The job must be `completed` (see [`Client::wait_for_job`]).
+    pub async fn download_job_results(
+        &self,
+        job: &Job,
+        dir: impl AsRef<Path>,
+        options: DownloadOptions,
+    ) -> Result<Vec<ResultFile>, Error> {
+        let dir = dir.as_ref();
+        if job.status != Some(JobStatus::Completed) {
+            return Err(crate::runtime::Error::invalid_request(format!(
+                "job {} is {}, not completed: wait for it first",
+                job.id.as_deref().unwrap_or("(without id)"),
+                job.status
+                    .as_ref()
+                    .map_or("of unknown status", |s| s.as_str())
+            )));
+        }
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| io_error(dir, e))?;
+        let zip = matches!(job.format.as_deref(), Some(ResultFormat::Zip));
+        let overwrite = options.overwrite;
+        let planned = plan(job, options.decompress);
+        let total = planned.len();
+        let mut files: Vec<(usize, ResultFile)> = stream::iter(planned.into_iter().enumerate())
+            .map(|(index, p)| async move {
+                let raw = dir.join(&p.raw_name);
+                let download = self.download_file(p.file_id.clone()).send().await?;
+                let mut bytes = download.save(&raw, overwrite).await?;
+                let mut path = raw.clone();
+                if let Some(csv) = &p.csv_name {
+                    let target = dir.join(csv);
+                    let (raw2, target2) = (raw.clone(), target.clone());
+                    bytes = tokio::task::spawn_blocking(move || unpack(&raw2, &target2, zip, overwrite))
+                        .await
+                        .map_err(|e| io_error(&raw, io::Error::other(e)))??;
+                    path = target;
+                }
+                tracing::debug!(file_id = %p.file_id, path = %path.display(), bytes, index, total, "result file written");
+                Ok::<_, Error>((
+                    index,
+                    ResultFile {
+                        batch: p.batch,
+                        file_id: p.file_id,
+                        path,
+                        bytes,
+                    },
+                ))
+            })
+            .buffer_unordered(options.concurrency.max(1))
+            .try_collect()
+            .await?;
+        files.sort_by_key(|(i, _)| *i);
+        Ok(files.into_iter().map(|(_, f)| f).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_names_never_leave_the_directory() {
+        assert_eq!(file_stem("AccountingPeriod"), "AccountingPeriod");
+        assert_eq!(file_stem("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(file_stem(".."), "batch");
+        assert_eq!(file_stem("a b/c"), "a_b_c");
+    }
+
+    #[test]
+    fn segments_replace_the_file_id_and_names_are_unique() {
+        let job: Job = serde_json::from_str(
+            r#"{"status":"completed","format":"GZIP","batches":[
+                {"name":"A","fileId":"f1"},
+                {"name":"A","segments":["s1","s2"],"fileId":"ignored"},
+                {"name":"B","status":"completed"}]}"#,
+        )
+        .unwrap();
+        let plan = plan(&job, true);
+        let names: Vec<(&str, &str, Option<&str>)> = plan
+            .iter()
+            .map(|p| {
+                (
+                    p.file_id.as_str(),
+                    p.raw_name.as_str(),
+                    p.csv_name.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("f1", "A.csv.gz", Some("A.csv")),
+                ("s1", "A-2.part001.csv.gz", Some("A-2.part001.csv")),
+                ("s2", "A-2.part002.csv.gz", Some("A-2.part002.csv")),
+            ]
+        );
+    }
+}
