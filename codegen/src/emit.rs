@@ -3,6 +3,8 @@
 //! The emitters read only the model. Generated code names the runtime and serde by absolute
 //! paths (`::aqua_runtime::…`, `::serde::…`), so it compiles in any crate that depends on them.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
@@ -39,6 +41,7 @@ pub fn emit(api: &Api) -> TokenStream {
     let client = emit_client(api);
     let builders = api.operations.iter().map(|op| emit_builder(api, op));
     let examples = emit_examples(api);
+    let server = emit_server(api);
     quote! {
         #environment
         #credentials
@@ -47,6 +50,7 @@ pub fn emit(api: &Api) -> TokenStream {
         #( #builders )*
         #( #types )*
         #examples
+        #server
     }
 }
 
@@ -1237,6 +1241,316 @@ fn emit_examples(api: &Api) -> TokenStream {
 
             /// All examples, in document order.
             pub const ALL: &[Example] = &[ #( #names_list ),* ];
+        }
+    }
+}
+
+// ----- server --------------------------------------------------------------------------------
+
+/// A route: its path, the server path it belongs to, and its operations by method.
+type Route<'a> = (String, String, Vec<(Method, &'a Operation)>);
+
+/// The path part of a server URL (`https://host/apps/api` → `/apps/api`).
+fn url_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    match rest.find('/') {
+        Some(i) => rest[i..].trim_end_matches('/').to_owned(),
+        None => String::new(),
+    }
+}
+
+fn template_text(op: &Operation, parts: &[PathPart]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            PathPart::Literal(l) => out.push_str(l),
+            PathPart::Param(i) => {
+                out.push('{');
+                out.push_str(&op.params[*i].wire);
+                out.push('}');
+            }
+        }
+    }
+    out
+}
+
+/// The server side: one input struct per operation, a handler trait, and an axum router that
+/// decodes requests into inputs and replies into responses. Compiled with the generated crate's
+/// `server` feature.
+fn emit_server(api: &Api) -> TokenStream {
+    if api.operations.is_empty() {
+        return quote!();
+    }
+    let sup = quote!(super::);
+    // Names of `aqua_runtime::server` the generated module uses (imported once, by name).
+    let mut used: BTreeSet<&'static str> = [
+        "Request",
+        "Response",
+        "Rejection",
+        "Router",
+        "HeaderMap",
+        "MethodRouter",
+        "status",
+    ]
+    .into();
+    let mut inputs = Vec::new();
+    let mut methods = Vec::new();
+    let mut glue = Vec::new();
+    for op in &api.operations {
+        let input = format_ident!("{}Input", op.builder_name);
+        let m = ident(&op.method_name);
+        let handle = format_ident!("handle_{}", op.method_name);
+        let mut fields = Vec::new();
+        let mut decoders = Vec::new();
+        for p in op.params.iter().filter(|p| !p.transport) {
+            let n = ident(&p.name);
+            let wire = &p.wire;
+            let t = rust_type_in(&p.ty, &sup);
+            let doc = docs(p.docs.as_deref(), &format!("The `{wire}` parameter."));
+            let raw = match p.location {
+                ParamLocation::Path => {
+                    used.insert("path_param");
+                    quote!(path_param(&params, #wire)?)
+                }
+                ParamLocation::Query => {
+                    used.insert("query_value");
+                    quote!(query_value(&parts.uri, #wire))
+                }
+                ParamLocation::Header => {
+                    used.insert("header_value");
+                    quote!(header_value(&parts.headers, #wire))
+                }
+            };
+            let is_path = p.location == ParamLocation::Path;
+            let value = match (&p.ty, is_path) {
+                (TypeRef::String, _) => raw,
+                (TypeRef::Named(_), true) => quote!(#t::from(#raw.as_str())),
+                (TypeRef::Named(_), false) => quote!(#raw.map(|v| #t::from(v.as_str()))),
+                (_, true) => {
+                    used.insert("parse_param");
+                    quote!(parse_param(#wire, &#raw)?)
+                }
+                (_, false) => {
+                    used.insert("parse_param");
+                    quote!(#raw.map(|v| parse_param(#wire, &v)).transpose()?)
+                }
+            };
+            if p.required && !is_path {
+                used.insert("bad_request");
+                let msg = format!("missing required parameter `{wire}`");
+                fields.push(quote!(#doc pub #n: #t,));
+                decoders.push(quote!(#n: #value.ok_or_else(|| bad_request(#msg))?,));
+            } else if p.required {
+                fields.push(quote!(#doc pub #n: #t,));
+                decoders.push(quote!(#n: #value,));
+            } else {
+                fields.push(quote!(#doc pub #n: Option<#t>,));
+                decoders.push(quote!(#n: #value,));
+            }
+        }
+        if let Some(body) = &op.body {
+            let t = rust_type_in(&body.ty, &sup);
+            let helper = match (body.encoding, body.required) {
+                (BodyEncoding::Json, true) => "json_body",
+                (BodyEncoding::Json, false) => "optional_json_body",
+                (BodyEncoding::Form, _) => "form_body",
+            };
+            used.insert(helper);
+            let helper = ident(helper);
+            let decode = quote!(#helper(body).await?);
+            let (ty, decode) = if body.required || body.encoding == BodyEncoding::Form {
+                (t, decode)
+            } else {
+                (quote!(Option<#t>), decode)
+            };
+            fields.push(quote!(/// The request body.
+                pub body: #ty,));
+            decoders.push(quote!(body: #decode,));
+        }
+        let uses_body = op.body.is_some();
+        let body_binding = if uses_body {
+            quote!(body)
+        } else {
+            quote!(_body)
+        };
+        let uses_params = op.params.iter().any(|p| p.location == ParamLocation::Path);
+        let params_arg = if uses_params {
+            quote!(params: PathParams,)
+        } else {
+            quote!()
+        };
+        let input_doc = format!(" The inputs of `{}` as the server received them.", op.id);
+        inputs.push(quote! {
+            #[doc = #input_doc]
+            #[derive(Debug)]
+            #[non_exhaustive]
+            pub struct #input {
+                #( #fields )*
+                /// Every request header (credentials included: never log them).
+                pub headers: HeaderMap,
+                /// The server path the request came in through (`/v1`, `/apps/api`, or `""` at the
+                /// host's root).
+                pub base_path: &'static str,
+            }
+
+            impl #input {
+                async fn decode(base_path: &'static str, #params_arg request: Request) -> Result<Self, Rejection> {
+                    let (parts, #body_binding) = request.into_parts();
+                    Ok(#input {
+                        #( #decoders )*
+                        headers: parts.headers,
+                        base_path,
+                    })
+                }
+            }
+        });
+        let (reply, status) = match (&op.success.ty, op.success.binary.is_empty()) {
+            (Some(t), _) => {
+                let t = rust_type_in(t, &sup);
+                (quote!(Reply<#t>), op.success.status)
+            }
+            (None, false) => (quote!(BinaryReply), op.success.status),
+            (None, true) => (quote!(Reply<()>), op.success.status),
+        };
+        let summary = op_docs(op);
+        methods.push(quote! {
+            #summary
+            fn #m(&self, input: #input) -> impl ::std::future::Future<Output = #reply> + Send;
+        });
+        let call_decode = if uses_params {
+            quote!(#input::decode(base_path, params, request).await)
+        } else {
+            quote!(#input::decode(base_path, request).await)
+        };
+        let status = proc_macro2::Literal::u16_unsuffixed(status);
+        glue.push(quote! {
+            async fn #handle<A: Api>(api: Arc<A>, base_path: &'static str, #params_arg request: Request) -> Response {
+                match #call_decode {
+                    Ok(input) => api.#m(input).await.into_response_with(status(#status)),
+                    Err(rejection) => *rejection,
+                }
+            }
+        });
+    }
+
+    // Routes: every operation under every server path (or at the root for operations whose
+    // servers are the hosts' roots), with the path variant of that server path if any.
+    let mut bases: Vec<String> = Vec::new();
+    for s in &api.servers {
+        let p = url_path(&s.url);
+        if !bases.contains(&p) {
+            bases.push(p);
+        }
+    }
+    if bases.is_empty() {
+        bases.push(String::new());
+    }
+    let mut routes: Vec<Route<'_>> = Vec::new();
+    for op in &api.operations {
+        let targets: Vec<String> = if op.at_origin {
+            vec![String::new()]
+        } else {
+            bases.clone()
+        };
+        for base in targets {
+            let parts = op
+                .path_variants
+                .iter()
+                .find(|(b, _)| *b == base)
+                .map_or(&op.path_parts, |(_, p)| p);
+            let route = format!("{base}{}", template_text(op, parts));
+            match routes.iter_mut().find(|(r, _, _)| *r == route) {
+                Some((_, _, ops)) => ops.push((op.method, op)),
+                None => routes.push((route, base, vec![(op.method, op)])),
+            }
+        }
+    }
+    let route_calls = routes.iter().map(|(route, base, ops)| {
+        let mut chain = quote!(MethodRouter::new());
+        for (method, op) in ops {
+            let handle = format_ident!("handle_{}", op.method_name);
+            let verb = format_ident!("{}", method.as_str().to_ascii_lowercase());
+            let has_params = op.params.iter().any(|p| p.location == ParamLocation::Path);
+            let handler = if has_params {
+                quote! {{
+                    let api = api.clone();
+                    move |Path(params): Path<PathParams>, request: Request| #handle(api, #base, params, request)
+                }}
+            } else {
+                quote! {{
+                    let api = api.clone();
+                    move |request: Request| #handle(api, #base, request)
+                }}
+            };
+            chain = quote!(#chain.#verb(#handler));
+        }
+        quote!(router = router.route(#route, #chain);)
+    });
+    let route_list: Vec<String> = routes
+        .iter()
+        .map(|(r, _, ops)| {
+            let methods: Vec<&str> = ops.iter().map(|(m, _)| m.as_str()).collect();
+            format!(" * `{} {r}`", methods.join(", "))
+        })
+        .collect();
+    let any_params = api
+        .operations
+        .iter()
+        .any(|op| op.params.iter().any(|p| p.location == ParamLocation::Path));
+    if any_params {
+        used.insert("Path");
+        used.insert("PathParams");
+    }
+    let any_binary = api
+        .operations
+        .iter()
+        .any(|op| !op.success.binary.is_empty());
+    let any_json = api.operations.iter().any(|op| op.success.binary.is_empty());
+    let mut reexports = Vec::new();
+    if any_binary {
+        reexports.push(quote!(BinaryReply));
+    }
+    if any_json {
+        reexports.push(quote!(Reply));
+    }
+    let imports = used.iter().map(|n| {
+        let n = ident(n);
+        if n == "MethodRouter" {
+            quote!(routing::MethodRouter)
+        } else {
+            quote!(#n)
+        }
+    });
+    quote! {
+        /// The server side of the API: implement [`Api`](server::Api) and serve
+        /// [`router`](server::router). Requires the crate feature `server`.
+        ///
+        /// The router decodes each request into the operation's input (path, query, header
+        /// parameters and body) and encodes the handler's reply; it adds no behaviour of its own.
+        #[cfg(feature = "server")]
+        pub mod server {
+            use ::std::sync::Arc;
+
+            use ::aqua_runtime::server::{ #( #imports ),* };
+            pub use ::aqua_runtime::server::{ #( #reexports ),* };
+
+            #( #inputs )*
+
+            /// One method per operation of the spec.
+            pub trait Api: Send + Sync + 'static {
+                #( #methods )*
+            }
+
+            #( #glue )*
+
+            /// A router serving every operation of the spec:
+            ///
+            #( #[doc = #route_list] )*
+            pub fn router<A: Api>(api: Arc<A>) -> Router {
+                let mut router = Router::new();
+                #( #route_calls )*
+                router
+            }
         }
     }
 }

@@ -11,7 +11,8 @@
 //! * [`wire`]: lenient wire types for values whose JSON form Zuora's documents disagree on;
 //! * [`path`]: percent-encoding of path parameters;
 //! * [`secret`]: credentials that never show in `Debug`;
-//! * [`examples`]: the spec's documented examples as generated code exposes them.
+//! * [`examples`]: the spec's documented examples as generated code exposes them;
+//! * `server` (feature `server`): what generated server code needs (replies, extraction).
 
 pub mod client;
 pub mod download;
@@ -20,6 +21,8 @@ pub mod examples;
 mod oauth;
 pub mod path;
 pub mod secret;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod wait;
 pub mod wire;
 
@@ -35,6 +38,6 @@ pub use reqwest::{Method, StatusCode};
 pub use secret::Secret;
 pub use wait::{PollOutcome, Wait, WaitError};
 pub use wire::{
-    Caseless, FlexInt, FlexString, StringEnum, Timestamp, TimestampError, TimestampFormats,
-    TimestampValue,
+    Caseless, FlexBool, FlexInt, FlexString, StringEnum, Timestamp, TimestampError,
+    TimestampFormats, TimestampValue,
 };
