@@ -130,6 +130,7 @@ fn has_eq(api: &Api, t: &TypeRef, depth: usize) -> bool {
                 fields.iter().all(|f| has_eq(api, &f.ty, depth + 1))
             }
             Some(TypeKind::Alias(a)) => has_eq(api, a, depth + 1),
+            Some(TypeKind::Union { .. }) => false,
             _ => true,
         },
         _ => true,
@@ -156,6 +157,9 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                 if f.boxed {
                     ty = quote!(Box<#ty>);
                 }
+                if f.nullable {
+                    ty = quote!(::aqua_runtime::wire::Nullable<#ty>);
+                }
                 let mut serde_args = Vec::new();
                 if f.name != f.wire {
                     let wire = &f.wire;
@@ -165,6 +169,9 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                     ty = quote!(Option<#ty>);
                     serde_args.push(quote!(default));
                     serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
+                    if f.nullable {
+                        serde_args.push(quote!(deserialize_with = "::aqua_runtime::wire::present"));
+                    }
                 }
                 let serde_attr = if serde_args.is_empty() {
                     quote!()
@@ -196,6 +203,10 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                 #[non_exhaustive]
                 pub struct #name {
                     #( #fields )*
+                    /// Properties the spec does not list, kept as received so that nothing a newer
+                    /// API sends is lost when the value is encoded again.
+                    #[serde(flatten)]
+                    pub unknown_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
                 }
 
                 #request_impl
@@ -308,18 +319,131 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                 pub type #name = #target;
             }
         }
+        TypeKind::Union {
+            variants,
+            discriminator,
+            fallback,
+        } => emit_union(api, def, variants, discriminator.as_deref(), fallback),
+    }
+}
+
+/// A `oneOf`/`anyOf`: an enum with one variant per alternative and a fallback keeping any other
+/// value; decoded by the discriminator when there is one, else by trying each in order.
+fn emit_union(
+    api: &Api,
+    def: &TypeDef,
+    variants: &[UnionVariant],
+    discriminator: Option<&str>,
+    fallback: &str,
+) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = docs(def.docs.as_deref(), &format!("The `{}` schema.", def.name));
+    let fallback = ident(fallback);
+    let is_struct = |t: &TypeRef| {
+        matches!(t, TypeRef::Named(n) if matches!(
+            api.types.get(n).map(|d| &d.kind),
+            Some(TypeKind::Struct { .. } | TypeKind::Union { .. })
+        ))
+    };
+    let types: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| {
+            let t = rust_type(&v.ty);
+            if is_struct(&v.ty) { quote!(Box<#t>) } else { t }
+        })
+        .collect();
+    let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let vdocs = variants.iter().map(|v| {
+        let text = if v.tags.is_empty() {
+            format!(" A `{}`.", v.name)
+        } else {
+            let tags: Vec<String> = v.tags.iter().map(|t| format!("`{t}`")).collect();
+            format!(" A `{}` (discriminator {}).", v.name, tags.join(", "))
+        };
+        quote!(#[doc = #text])
+    });
+    let decode = match discriminator {
+        Some(property) => {
+            let arms = variants.iter().zip(&vnames).map(|(v, n)| {
+                let tags = &v.tags;
+                quote! {
+                    Some(#( #tags )|*) => ::serde_json::from_value(value).map(Self::#n).map_err(::serde::de::Error::custom),
+                }
+            });
+            quote! {
+                match value.get(#property).and_then(::serde_json::Value::as_str) {
+                    #( #arms )*
+                    _ => Ok(Self::#fallback(value)),
+                }
+            }
+        }
+        None => {
+            let tries = types.iter().zip(&vnames).map(|(t, n)| {
+                quote! {
+                    if let Ok(v) = ::serde_json::from_value::<#t>(value.clone()) {
+                        return Ok(Self::#n(v));
+                    }
+                }
+            });
+            quote! {
+                #( #tries )*
+                Ok(Self::#fallback(value))
+            }
+        }
+    };
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #vdocs #vnames(#types), )*
+            /// A value that matches no alternative this version of the client knows, kept as
+            /// received.
+            #fallback(::serde_json::Value),
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #( Self::#vnames(v) => v.serialize(serializer), )*
+                    Self::#fallback(v) => v.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                #decode
+            }
+        }
     }
 }
 
 /// The argument type of a setter or constructor, and how it becomes the field's value.
-fn setter_arg(t: &TypeRef, value: &Ident) -> (TokenStream, TokenStream) {
+fn setter_arg(api: &Api, t: &TypeRef, value: &Ident) -> (TokenStream, TokenStream) {
+    // A named alias of a convertible type converts like its target.
+    fn takes_into(t: &TypeRef) -> bool {
+        matches!(
+            t,
+            TypeRef::String
+                | TypeRef::FlexInt
+                | TypeRef::FlexString
+                | TypeRef::FlexBool
+                | TypeRef::Secret
+                | TypeRef::Caseless(_)
+        )
+    }
+    if let TypeRef::Named(n) = t {
+        if let Some(TypeKind::Alias(target)) = api.types.get(n).map(|d| &d.kind) {
+            if takes_into(target) {
+                let ty = rust_type(t);
+                return (quote!(impl Into<#ty>), quote!(#value.into()));
+            }
+        }
+    }
     match t {
-        TypeRef::String
-        | TypeRef::FlexInt
-        | TypeRef::FlexString
-        | TypeRef::FlexBool
-        | TypeRef::Secret
-        | TypeRef::Caseless(_) => {
+        t if takes_into(t) => {
             let ty = rust_type(t);
             (quote!(impl Into<#ty>), quote!(#value.into()))
         }
@@ -408,13 +532,16 @@ fn emit_request_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream 
     let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
     let args = required.iter().map(|f| {
         let n = ident(&f.name);
-        let (t, _) = setter_arg(&f.ty, &n);
+        let (t, _) = setter_arg(api, &f.ty, &n);
         quote!(#n: #t)
     });
     let inits = fields.iter().map(|f| {
         let n = ident(&f.name);
-        if f.required {
-            let (_, conv) = setter_arg(&f.ty, &n);
+        if f.required && f.nullable {
+            let (_, conv) = setter_arg(api, &f.ty, &n);
+            quote!(#n: ::aqua_runtime::wire::Nullable::Value(#conv))
+        } else if f.required {
+            let (_, conv) = setter_arg(api, &f.ty, &n);
             if f.boxed {
                 quote!(#n: Box::new(#conv))
             } else if n == conv.to_string() {
@@ -443,9 +570,14 @@ fn emit_request_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream 
         } else {
             n.clone()
         };
-        let (t, conv) = setter_arg(&f.ty, &n);
+        let (t, conv) = setter_arg(api, &f.ty, &n);
         let conv = if f.boxed {
             quote!(Box::new(#conv))
+        } else {
+            conv
+        };
+        let conv = if f.nullable {
+            quote!(::aqua_runtime::wire::Nullable::Value(#conv))
         } else {
             conv
         };
@@ -458,7 +590,7 @@ fn emit_request_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream 
             }
         }
     });
-    let checks = fields.iter().filter_map(|f| {
+    let checks = fields.iter().filter(|f| !f.nullable).filter_map(|f| {
         let n = ident(&f.name);
         let mut body = limit_checks(f);
         let wire = &f.wire;
@@ -489,7 +621,7 @@ fn emit_request_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream 
         impl #name {
             #[doc = #new_doc]
             pub fn new( #( #args ),* ) -> Self {
-                #name { #( #inits, )* }
+                #name { #( #inits, )* unknown_fields: ::std::collections::BTreeMap::new() }
             }
 
             #( #setters )*
@@ -729,6 +861,10 @@ fn emit_error(api: &Api) -> TokenStream {
 fn param_arg_type(t: &TypeRef) -> TokenStream {
     match t {
         TypeRef::String => quote!(impl Into<String>),
+        TypeRef::Vec(inner) => {
+            let inner = rust_type(inner);
+            quote!(impl IntoIterator<Item = #inner>)
+        }
         other => rust_type(other),
     }
 }
@@ -737,6 +873,7 @@ fn param_convert(p: &Param) -> TokenStream {
     let name = ident(&p.name);
     match p.ty {
         TypeRef::String => quote!(#name.into()),
+        TypeRef::Vec(_) => quote!(#name.into_iter().collect()),
         _ => quote!(#name),
     }
 }
@@ -755,7 +892,11 @@ fn emit_client(api: &Api) -> TokenStream {
         let inits_required = required.iter().map(|p| {
             let n = ident(&p.name);
             let v = param_convert(p);
-            quote!(#n: #v)
+            if n == v.to_string() {
+                quote!(#n)
+            } else {
+                quote!(#n: #v)
+            }
         });
         let inits_optional = op
             .params
@@ -1011,11 +1152,14 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
                 let p = &op.params[*i];
                 let n = ident(&p.name);
                 let wire = &p.wire;
-                let value = match p.ty {
-                    TypeRef::String => quote!(&self.#n),
-                    _ => quote!(&self.#n.to_string()),
-                };
-                segments.push(quote!(let #n = ::aqua_runtime::path::segment(#wire, #value)?;));
+                segments.push(match p.ty {
+                    TypeRef::String => {
+                        quote!(let #n = ::aqua_runtime::path::segment(#wire, &self.#n)?;)
+                    }
+                    _ => quote! {
+                        let #n = ::aqua_runtime::path::segment(#wire, &self.#n.to_string())?.into_owned();
+                    },
+                });
                 fmt.push('{');
                 fmt.push_str(&p.name);
                 fmt.push('}');
@@ -1077,6 +1221,15 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             _ => quote!(value.to_string()),
         };
         let add = match p.location {
+            ParamLocation::Query if matches!(p.ty, TypeRef::Vec(_)) && p.explode => quote! {
+                for item in value {
+                    request = request.query(#wire, item.to_string());
+                }
+            },
+            ParamLocation::Query if matches!(p.ty, TypeRef::Vec(_)) => quote! {
+                let items: Vec<String> = value.iter().map(|item| item.to_string()).collect();
+                request = request.query(#wire, items.join(","));
+            },
             ParamLocation::Path => {
                 if let Some(check) = check {
                     checks.push(quote! { { let value = &self.#n; #check } });
@@ -1086,6 +1239,13 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             ParamLocation::Query => quote!(request = request.query(#wire, #text);),
             ParamLocation::Header => quote!(request = request.header(#wire, #text);),
         };
+        if p.idempotency_key {
+            sets.push(quote! {
+                if let Some(value) = &self.#n { #check }
+                request = request.idempotency_key(self.#n.clone());
+            });
+            continue;
+        }
         sets.push(if p.required {
             quote! { { let value = &self.#n; #check #add } }
         } else {
@@ -1153,7 +1313,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
     };
     let no_auth = op.no_auth.then(|| quote!(.no_auth()));
     let send_doc = docs(op.success.docs.as_deref(), "Sends the request.");
-    let mut_kw = if !body_code.is_empty() || !sets.is_empty() || op.success.ty.is_none() {
+    let mut_kw = if !body_code.is_empty() || !sets.is_empty() {
         quote!(mut)
     } else {
         quote!()
@@ -1307,6 +1467,31 @@ fn emit_server(api: &Api) -> TokenStream {
             let wire = &p.wire;
             let t = rust_type_in(&p.ty, &sup);
             let doc = docs(p.docs.as_deref(), &format!("The `{wire}` parameter."));
+            let is_path = p.location == ParamLocation::Path;
+            if let TypeRef::Vec(inner) = &p.ty {
+                used.insert("query_values");
+                let explode = p.explode;
+                let item = rust_type_in(inner, &sup);
+                let values = quote!(query_values(&parts.uri, #wire, #explode));
+                let list = match &**inner {
+                    TypeRef::String => values,
+                    TypeRef::Named(_) => {
+                        quote!(#values.iter().map(|v| #item::from(v.as_str())).collect::<Vec<#item>>())
+                    }
+                    _ => {
+                        used.insert("parse_param");
+                        quote!(#values.iter().map(|v| parse_param(#wire, v)).collect::<Result<Vec<#item>, Rejection>>()?)
+                    }
+                };
+                if p.required {
+                    fields.push(quote!(#doc pub #n: Vec<#item>,));
+                    decoders.push(quote!(#n: #list,));
+                } else {
+                    fields.push(quote!(#doc pub #n: Option<Vec<#item>>,));
+                    decoders.push(quote!(#n: Some(#list).filter(|items| !items.is_empty()),));
+                }
+                continue;
+            }
             let raw = match p.location {
                 ParamLocation::Path => {
                     used.insert("path_param");
@@ -1321,7 +1506,6 @@ fn emit_server(api: &Api) -> TokenStream {
                     quote!(header_value(&parts.headers, #wire))
                 }
             };
-            let is_path = p.location == ParamLocation::Path;
             let value = match (&p.ty, is_path) {
                 (TypeRef::String, _) => raw,
                 (TypeRef::Named(_), true) => quote!(#t::from(#raw.as_str())),

@@ -65,7 +65,12 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<Api, Diagnostics> {
         .map(|c| &c.schemas)
         .unwrap_or(&empty);
     for key in schemas.keys() {
-        let name = l.type_scope.claim(names::type_name(key));
+        let mut name = names::type_name(key);
+        if RESERVED_TYPES.contains(&name.as_str()) {
+            // `Error`, `Client`, …: the crate root defines these; the schema gets a suffix.
+            name.push_str("Schema");
+        }
+        let name = l.type_scope.claim(name);
         l.component_names.insert(key.clone(), name);
     }
 
@@ -355,22 +360,13 @@ impl<'a> Lowerer<'a> {
                 }
                 Some(Some(TypeRef::Json))
             }
-            SchemaKind::OneOf { .. } => {
-                self.diags.error(
-                    at.push("oneOf"),
-                    "`oneOf` is not supported yet (except with `x-aqua-flex`)",
-                );
-                Some(None)
-            }
-            SchemaKind::AnyOf { .. } => {
-                self.diags
-                    .error(at.push("anyOf"), "`anyOf` is not supported yet");
-                Some(None)
-            }
-            SchemaKind::AllOf { .. } => {
-                self.diags
-                    .error(at.push("allOf"), "`allOf` is not supported yet");
-                Some(None)
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => None,
+            SchemaKind::AllOf { all_of } => {
+                // `allOf: [$ref]` only adds documentation to the referenced schema.
+                if let [ReferenceOr::Reference { reference }] = all_of.as_slice() {
+                    return Some(self.reference(reference, &at.push("allOf").push(0).push("$ref")));
+                }
+                None
             }
             SchemaKind::Not { .. } => {
                 self.diags
@@ -381,10 +377,14 @@ impl<'a> Lowerer<'a> {
     }
 
     fn unsupported_keywords(&mut self, schema: &Schema, at: &Pointer) {
-        if schema.schema_data.discriminator.is_some() {
+        let union = matches!(
+            schema.schema_kind,
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. }
+        );
+        if schema.schema_data.discriminator.is_some() && !union {
             self.diags.error(
                 at.push("discriminator"),
-                "`discriminator` is not supported yet",
+                "`discriminator` is supported only on `oneOf`/`anyOf` schemas",
             );
         }
     }
@@ -499,6 +499,31 @@ impl<'a> Lowerer<'a> {
                         self.string_enum(name, schema, &s.enumeration, at)?
                     }
                 }
+                SchemaKind::AllOf { all_of } => {
+                    let mut properties = indexmap::IndexMap::new();
+                    let mut required = Vec::new();
+                    self.merge_all_of(
+                        all_of,
+                        &at.push("allOf"),
+                        &mut properties,
+                        &mut required,
+                        0,
+                    )?;
+                    self.object(name, &properties, &required, at)
+                }
+                SchemaKind::OneOf { one_of: list } | SchemaKind::AnyOf { any_of: list } => {
+                    let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) {
+                        "oneOf"
+                    } else {
+                        "anyOf"
+                    };
+                    self.union(
+                        name,
+                        list,
+                        schema.schema_data.discriminator.as_ref(),
+                        &at.push(key),
+                    )?
+                }
                 SchemaKind::Type(Type::Object(o)) => {
                     if o.additional_properties.is_some() {
                         self.diags.error(at.push("additionalProperties"), "an object with both `properties` and `additionalProperties` is not supported yet");
@@ -516,6 +541,150 @@ impl<'a> Lowerer<'a> {
             docs,
             origin: at.into(),
             kind,
+        })
+    }
+
+    /// Collects the properties and required names of the parts of an `allOf`.
+    fn merge_all_of(
+        &mut self,
+        parts: &[ReferenceOr<Schema>],
+        at: &Pointer,
+        properties: &mut indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &mut Vec<String>,
+        depth: usize,
+    ) -> Option<()> {
+        if depth > 16 {
+            self.diags.error(
+                at,
+                "`allOf` nests too deeply (a cycle of `allOf` references?)",
+            );
+            return None;
+        }
+        for (i, part) in parts.iter().enumerate() {
+            let pat = at.push(i);
+            let (schema, sat) = match part {
+                ReferenceOr::Item(s) => (s, pat.clone()),
+                ReferenceOr::Reference { reference } => {
+                    let key = reference
+                        .strip_prefix(SCHEMAS)
+                        .map(|k| k.replace("~1", "/").replace("~0", "~"));
+                    match key.as_deref().and_then(|k| self.component_schema(k)) {
+                        Some(s) => (s, Pointer::from_ref(reference)),
+                        None => {
+                            self.diags.error(pat.push("$ref"), format!("`{reference}` is not a local object schema (dangling, or itself a reference)"));
+                            return None;
+                        }
+                    }
+                }
+            };
+            match &schema.schema_kind {
+                SchemaKind::Type(Type::Object(o)) => {
+                    for (k, v) in &o.properties {
+                        properties.insert(k.clone(), v.clone());
+                    }
+                    required.extend(o.required.iter().cloned());
+                }
+                SchemaKind::Any(any)
+                    if any.typ.is_none() || any.typ.as_deref() == Some("object") =>
+                {
+                    for (k, v) in &any.properties {
+                        properties.insert(k.clone(), v.clone());
+                    }
+                    required.extend(any.required.iter().cloned());
+                    if !any.all_of.is_empty() {
+                        self.merge_all_of(
+                            &any.all_of,
+                            &sat.push("allOf"),
+                            properties,
+                            required,
+                            depth + 1,
+                        )?;
+                    }
+                }
+                SchemaKind::AllOf { all_of } => {
+                    self.merge_all_of(all_of, &sat.push("allOf"), properties, required, depth + 1)?;
+                }
+                _ => {
+                    self.diags
+                        .error(pat, "every part of an `allOf` must be an object schema");
+                    return None;
+                }
+            }
+        }
+        required.sort();
+        required.dedup();
+        Some(())
+    }
+
+    /// A `oneOf`/`anyOf`: one variant per alternative, dispatched by the discriminator when
+    /// there is one, else tried in order.
+    fn union(
+        &mut self,
+        name: &str,
+        list: &[ReferenceOr<Schema>],
+        discriminator: Option<&openapiv3::Discriminator>,
+        at: &Pointer,
+    ) -> Option<TypeKind> {
+        if list.is_empty() {
+            self.diags
+                .error(at, "a `oneOf`/`anyOf` needs at least one alternative");
+            return None;
+        }
+        let mut scope = Scope::default();
+        let mut variants = Vec::new();
+        for (i, alt) in list.iter().enumerate() {
+            let p = at.push(i);
+            let (base, ty) = match alt {
+                ReferenceOr::Reference { reference } => {
+                    let ty = self.reference(reference, &p.push("$ref"))?;
+                    let key = reference.rsplit('/').next().unwrap_or("Variant").to_owned();
+                    (key, ty)
+                }
+                ReferenceOr::Item(s) => {
+                    let base = match &s.schema_kind {
+                        SchemaKind::Type(Type::String(_)) => "String".to_owned(),
+                        SchemaKind::Type(Type::Integer(_)) => "Integer".to_owned(),
+                        SchemaKind::Type(Type::Number(_)) => "Number".to_owned(),
+                        SchemaKind::Type(Type::Boolean(_)) => "Boolean".to_owned(),
+                        SchemaKind::Type(Type::Array(_)) => "Array".to_owned(),
+                        _ => s
+                            .schema_data
+                            .title
+                            .clone()
+                            .unwrap_or_else(|| format!("Variant{}", i + 1)),
+                    };
+                    let ty = self.inline(s, &p, &format!("{name} {base}"))?;
+                    (base, ty)
+                }
+            };
+            let mut tags = Vec::new();
+            if let Some(d) = discriminator {
+                if let ReferenceOr::Reference { reference } = alt {
+                    for (value, target) in &d.mapping {
+                        if target == reference
+                            || target.rsplit('/').next() == reference.rsplit('/').next()
+                        {
+                            tags.push(value.clone());
+                        }
+                    }
+                    if tags.is_empty() {
+                        tags.push(base.clone());
+                    }
+                } else {
+                    self.diags.error(&p, "with a `discriminator`, every alternative must be a `$ref` to an object schema");
+                }
+            }
+            variants.push(UnionVariant {
+                name: scope.claim(names::type_name(&base)),
+                ty,
+                tags,
+            });
+        }
+        let fallback = scope.claim("Unknown".to_owned());
+        Some(TypeKind::Union {
+            variants,
+            discriminator: discriminator.map(|d| d.property_name.clone()),
+            fallback,
         })
     }
 
@@ -643,7 +812,8 @@ impl<'a> Lowerer<'a> {
                 );
             }
         }
-        let mut scope = Scope::default();
+        // `unknown_fields` holds the properties the spec does not list (forward compatibility).
+        let mut scope = Scope::with_reserved(&["unknown_fields"]);
         let mut fields = Vec::new();
         for (wire, prop) in properties {
             let p = at.push("properties").push(wire);
@@ -673,7 +843,8 @@ impl<'a> Lowerer<'a> {
                 wire: wire.clone(),
                 docs,
                 ty,
-                required: required.contains(wire) && !nullable,
+                required: required.contains(wire),
+                nullable,
                 boxed: false,
                 deprecated,
                 limits,
@@ -991,10 +1162,13 @@ impl<'a> Lowerer<'a> {
             let Some(ty) = self.schema_ref(schema, &ptr.push("schema"), &hint) else {
                 continue;
             };
-            if !is_scalar(&ty, &self.types) {
-                self.diags.error(ptr.push("schema"), "only scalar parameters (strings, numbers, booleans, string enums) are supported yet");
+            let query_array = location == ParamLocation::Query
+                && matches!(&ty, TypeRef::Vec(inner) if is_scalar(inner, &self.types));
+            if !is_scalar(&ty, &self.types) && !query_array {
+                self.diags.error(ptr.push("schema"), "only scalar parameters (strings, numbers, booleans, string enums), and arrays of them in the query, are supported");
                 continue;
             }
+            let explode = data.explode.unwrap_or(true);
             let max_length = match schema {
                 ReferenceOr::Item(Schema {
                     schema_kind: SchemaKind::Type(Type::String(s)),
@@ -1017,8 +1191,21 @@ impl<'a> Lowerer<'a> {
                     false
                 }
             };
+            let idempotency_key = match data.extensions.get("x-aqua-idempotency-key") {
+                None => false,
+                Some(Value::Bool(b)) if location == ParamLocation::Header && !data.required => *b,
+                Some(_) => {
+                    self.diags.error(
+                        ptr.push("x-aqua-idempotency-key"),
+                        "`x-aqua-idempotency-key` must be `true` or `false` on an optional header parameter",
+                    );
+                    false
+                }
+            };
             params.push(Param {
                 name: param_scope.claim(names::field_name(&data.name)),
+                explode,
+                idempotency_key,
                 wire: data.name.clone(),
                 location,
                 ty,
@@ -1810,6 +1997,7 @@ fn break_cycles(types: &mut BTreeMap<String, TypeDef>) {
                 .filter_map(|f| direct(&f.ty).map(str::to_owned))
                 .collect(),
             Some(TypeKind::Alias(t)) => direct(t).map(str::to_owned).into_iter().collect(),
+            // Union variants are always boxed (see emit), so they never form a cycle.
             _ => Vec::new(),
         }
     }

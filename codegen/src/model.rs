@@ -116,6 +116,26 @@ pub enum TypeKind {
     },
     /// Another name for a type (`type: string` with a name, `x-aqua-flex`, …).
     Alias(TypeRef),
+    /// One of several schemas (`oneOf`/`anyOf`), with a fallback that keeps any other value.
+    Union {
+        /// The alternatives in spec order.
+        variants: Vec<UnionVariant>,
+        /// The discriminator property, when the spec names one.
+        discriminator: Option<String>,
+        /// Rust name of the fallback variant.
+        fallback: String,
+    },
+}
+
+/// One alternative of a union.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnionVariant {
+    /// Rust name of the variant.
+    pub name: String,
+    /// Its type (boxed when it is a struct).
+    pub ty: TypeRef,
+    /// Values of the discriminator that select it.
+    pub tags: Vec<String>,
 }
 
 /// A struct field.
@@ -131,6 +151,9 @@ pub struct Field {
     pub ty: TypeRef,
     /// Whether the field is required (else it is an `Option`).
     pub required: bool,
+    /// Whether the value may be `null` (`nullable: true`): `Nullable<T>`, kept apart from
+    /// absence.
+    pub nullable: bool,
     /// Whether the field must be boxed to break a cycle of types.
     pub boxed: bool,
     /// Whether the spec marks it deprecated.
@@ -323,6 +346,11 @@ pub struct Param {
     pub max_length: Option<usize>,
     /// `x-aqua-transport`: the transport sets this header itself; no setter is generated.
     pub transport: bool,
+    /// `x-aqua-idempotency-key`: the request's idempotency key, generated when not given.
+    pub idempotency_key: bool,
+    /// For arrays in the query: one `name=value` pair per item (`explode: true`, the default)
+    /// or one pair with comma-separated items.
+    pub explode: bool,
 }
 
 /// How to wait for the resource an operation reads (`x-aqua-poll`).

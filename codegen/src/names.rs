@@ -17,7 +17,7 @@ const KEYWORDS: &[&str] = &[
 fn words(raw: &str) -> String {
     let cleaned: String = raw
         .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect();
     cleaned.trim().to_owned()
 }
@@ -108,6 +108,10 @@ mod tests {
         assert_eq!(field_name("type"), "type_");
         assert_eq!(field_name("3d"), "n_3d");
         assert_eq!(field_name("$ref"), "ref_");
+        // Only ASCII letters and digits survive: `²` is no identifier character.
+        assert_eq!(field_name("m²"), "m");
+        assert_eq!(field_name("名前"), "value");
+        assert_eq!(type_name("Größe"), "GrE");
         assert_eq!(
             const_name("getLastCompletedJob 200 json"),
             "GET_LAST_COMPLETED_JOB_200_JSON"

@@ -1,6 +1,7 @@
 //! A typed async client for Zuora's AQuA (Aggregate Query API).
 //!
-//! Everything in this crate except this page is generated at build time from
+//! Everything in this crate except this page and the `results` helpers
+//! ([`Client::download_job_results`], [`DownloadOptions`]) is generated at build time from
 //! `spec/aqua.yaml` by `aqua-codegen`: the types ([`Job`], [`Batch`], the enums), the
 //! [`Environment`]s, the [`Credentials`], the [`Client`] and one request builder per operation.
 //! Review the generated code in the snapshot `tests/it/snapshots/it__codegen__aqua_client.snap`.
@@ -23,7 +24,7 @@
 //! # }
 //! ```
 //!
-//! Forward compatibility: unknown fields are ignored when decoding, unknown enum values are
+//! Forward compatibility: unknown fields are kept in each struct's `unknown_fields`, unknown enum values are
 //! kept in each enum's `Unknown` variant and encoded back unchanged, and values Zuora sends in
 //! several forms (`version`, `recordCount`, `startTime`, `format`) keep the form received.
 

@@ -102,6 +102,8 @@ fn file_stem(name: &str) -> String {
 }
 
 /// The files of a job, in batch order: each batch's `segments` when present, else its `fileId`.
+/// File names are unique across the whole job (compared case-insensitively, for file systems
+/// that ignore case): a name already taken gets `-2`, `-3`, … before its extension.
 fn plan(job: &Job, decompress: bool) -> Vec<Planned> {
     let format = job.format.as_ref().map(|f| f.get().clone());
     let (ext, compressed) = match format {
@@ -109,7 +111,7 @@ fn plan(job: &Job, decompress: bool) -> Vec<Planned> {
         Some(ResultFormat::Gzip) => ("csv.gz", true),
         _ => ("csv", false),
     };
-    let mut used = HashSet::new();
+    let mut taken: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for (index, batch) in job.batches.iter().flatten().enumerate() {
         let ids = batch_files(batch);
@@ -118,18 +120,28 @@ fn plan(job: &Job, decompress: bool) -> Vec<Planned> {
             .clone()
             .or_else(|| batch.batch_id.clone())
             .unwrap_or_else(|| format!("batch-{}", index + 1));
-        let mut stem = file_stem(&label);
-        if !used.insert(stem.clone()) {
-            stem = format!("{stem}-{}", index + 1);
-            used.insert(stem.clone());
-        }
+        let stem = file_stem(&label);
         let many = ids.len() > 1;
         for (n, id) in ids.into_iter().enumerate() {
-            let base = if many {
+            let wanted = if many {
                 format!("{stem}.part{:03}", n + 1)
             } else {
                 stem.clone()
             };
+            // Both the downloaded name and the unpacked one must be free.
+            let free = |base: &str, taken: &HashSet<String>| {
+                [format!("{base}.{ext}"), format!("{base}.csv")]
+                    .iter()
+                    .all(|name| !taken.contains(&name.to_lowercase()))
+            };
+            let mut base = wanted.clone();
+            let mut k = 2;
+            while !free(&base, &taken) {
+                base = format!("{wanted}-{k}");
+                k += 1;
+            }
+            taken.insert(format!("{base}.{ext}").to_lowercase());
+            taken.insert(format!("{base}.csv").to_lowercase());
             out.push(Planned {
                 batch: label.clone(),
                 file_id: id,
@@ -313,8 +325,8 @@ mod tests {
             names,
             [
                 ("f1", "A.csv.gz", Some("A.csv")),
-                ("s1", "A-2.part001.csv.gz", Some("A-2.part001.csv")),
-                ("s2", "A-2.part002.csv.gz", Some("A-2.part002.csv")),
+                ("s1", "A.part001.csv.gz", Some("A.part001.csv")),
+                ("s2", "A.part002.csv.gz", Some("A.part002.csv")),
             ]
         );
     }

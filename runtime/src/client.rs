@@ -14,6 +14,7 @@ use crate::Secret;
 use crate::download::{Download, DownloadError};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, StatusError, TransportError, excerpt};
 use crate::oauth::{IssuedToken, OAuth};
+use crate::retry::{self, Failure, IDEMPOTENCY_KEY, RetryConfig};
 
 /// How requests are authenticated.
 ///
@@ -52,19 +53,35 @@ pub enum Auth {
 }
 
 /// Settings of a client. Construct with [`ClientConfig::default`] and the `with_*` methods.
+///
+/// The defaults:
+///
+/// | setting | default | applies to |
+/// | --- | --- | --- |
+/// | [`connect_timeout`](Self::connect_timeout) | 10 s | each connection |
+/// | [`timeout`](Self::timeout) | 60 s | each attempt of a JSON call, body included; each OAuth token request |
+/// | [`download_stall_timeout`](Self::download_stall_timeout) | 60 s | the wait for a download's response head, then for each next byte; no limit on a download's total time |
+/// | [`max_json_body`](Self::max_json_body) | 256 MiB | each JSON response body |
+/// | [`retry`](Self::retry) | [`RetryConfig::default`]: 3 attempts, backoff from 200 ms up to 20 s, no retry past 2 min | each request (see the [`retry` module](crate::retry)) |
+///
+/// Redirects are followed up to 5 times, never from `https` to `http`, never to plain `http`
+/// on a host other than a loopback one; `Authorization` is not sent to another host or port.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientConfig {
     /// Time allowed to establish a connection (default 10 s).
     pub connect_timeout: Duration,
-    /// Time allowed for a whole JSON call, from sending to the last byte (default 60 s); also
-    /// the limit of an OAuth token request.
+    /// Time allowed for one attempt of a JSON call, from sending to the last byte (default
+    /// 60 s); also the limit of an OAuth token request.
     pub timeout: Duration,
     /// Largest JSON response body accepted, in bytes (default 256 MiB).
     pub max_json_body: usize,
     /// Longest wait for the next byte of a download, including its response head (default
     /// 60 s). Downloads have no limit on their total time.
     pub download_stall_timeout: Duration,
+    /// How failed attempts are retried (default [`RetryConfig::default`]; no retry with
+    /// [`RetryConfig::disabled`]).
+    pub retry: RetryConfig,
 }
 
 impl Default for ClientConfig {
@@ -74,6 +91,7 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(60),
             max_json_body: 256 * 1024 * 1024,
             download_stall_timeout: Duration::from_secs(60),
+            retry: RetryConfig::default(),
         }
     }
 }
@@ -100,6 +118,12 @@ impl ClientConfig {
     /// Sets the longest wait for the next byte of a download.
     pub fn with_download_stall_timeout(mut self, timeout: Duration) -> Self {
         self.download_stall_timeout = timeout;
+        self
+    }
+
+    /// Sets how failed attempts are retried.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
         self
     }
 }
@@ -185,6 +209,39 @@ fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
+}
+
+/// The most redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// Why a redirect to `next` is not followed, or `None` to follow it; `previous` holds the URLs
+/// requested so far, the request's own first.
+fn redirect_refusal(next: &Url, previous: &[Url]) -> Option<&'static str> {
+    if previous.len() > MAX_REDIRECTS {
+        return Some("more than 5 redirects");
+    }
+    if !next.username().is_empty() || next.password().is_some() {
+        return Some("refused a redirect to a URL with credentials");
+    }
+    let was_https = previous.iter().any(|u| u.scheme() == "https");
+    match next.scheme() {
+        "https" => None,
+        "http" if was_https => Some("refused a redirect from https to http"),
+        "http" if is_loopback(next) => None,
+        "http" => Some("refused a redirect to plain http on a non-loopback host"),
+        _ => Some("refused a redirect to a scheme other than https"),
+    }
+}
+
+/// The redirect policy of every client (see [`redirect_refusal`]). `reqwest` itself drops
+/// `Authorization` (and cookies) when a redirect leads to another host or port.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        match redirect_refusal(attempt.url(), attempt.previous()) {
+            None => attempt.follow(),
+            Some(reason) => attempt.error(reason),
+        }
+    })
 }
 
 /// `url` without user information, for messages.
@@ -300,7 +357,7 @@ impl ClientCore {
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirect_policy())
             .build()
             .map_err(ConfigError::Http)?;
         Ok(ClientCore {
@@ -386,7 +443,7 @@ pub struct Request<'a> {
     accept: &'static str,
 }
 
-impl Request<'_> {
+impl<'a> Request<'a> {
     /// Adds a query parameter.
     pub fn query(mut self, name: &'static str, value: String) -> Self {
         self.query.push((name, value));
@@ -438,9 +495,24 @@ impl Request<'_> {
         self
     }
 
-    async fn execute<E>(self, limit: TimeLimit) -> Result<reqwest::Response, Error<E>> {
+    /// Sets the `Idempotency-Key` header to `key`, or to a new random UUID v4 when `key` is
+    /// `None`, replacing any earlier one; returns the request.
+    ///
+    /// A `POST` (or `PATCH`) is retried after a transient failure only when it carries this
+    /// header: all attempts of the request send the same key, so that the server can tell a
+    /// retry from a new request. Use one key per logical operation: a caller that repeats an
+    /// operation itself, and wants it performed once, passes the key it used before.
+    pub fn idempotency_key(mut self, key: Option<String>) -> Self {
+        self.headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case(IDEMPOTENCY_KEY));
+        let key = key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        self.headers.push((IDEMPOTENCY_KEY, key));
+        self
+    }
+
+    /// Checks the headers and encodes the body, once for all attempts.
+    fn prepare<E>(self) -> Result<Prepared<'a>, Error<E>> {
         let inner = &self.core.inner;
-        let operation = self.operation;
         let prefix = if self.at_origin {
             &inner.origin
         } else {
@@ -460,47 +532,143 @@ impl Request<'_> {
         let body = self.body.transpose().map_err(|e| {
             Error::invalid_request(format!("the request body cannot be encoded: {e}"))
         })?;
-        // Built anew for a retry, hence a function of the token.
-        let build = |token: Option<&IssuedToken>| {
-            let mut rb = inner
-                .http
-                .request(self.method.clone(), &url)
-                .header(ACCEPT, self.accept)
-                .header(USER_AGENT, inner.user_agent);
-            if let TimeLimit::Total(timeout) = limit {
-                rb = rb.timeout(timeout);
-            }
-            if !self.query.is_empty() {
-                rb = rb.query(&self.query);
-            }
-            for (name, value) in &headers {
-                rb = rb.header(name.clone(), value.clone());
-            }
-            if self.authenticate {
-                match &inner.auth {
-                    Auth::None => {}
-                    Auth::Basic { username, password } => {
-                        rb = rb.basic_auth(username, Some(password.expose()));
-                    }
-                    Auth::Bearer(token) => rb = rb.bearer_auth(token.expose()),
-                    Auth::OAuthClientCredentials { .. } => {
-                        if let Some(token) = token {
-                            rb = rb.bearer_auth(token.access.expose());
-                        }
+        let has_key = headers
+            .iter()
+            .any(|(name, _)| name.as_str().eq_ignore_ascii_case(IDEMPOTENCY_KEY));
+        Ok(Prepared {
+            core: self.core,
+            repeatable: retry::may_repeat(&self.method, has_key),
+            method: self.method,
+            url,
+            path: self.path,
+            operation: self.operation,
+            query: self.query,
+            headers,
+            body,
+            authenticate: self.authenticate,
+            accept: self.accept,
+        })
+    }
+
+    /// Sends the request and decodes a JSON response as `T`.
+    ///
+    /// When `looks_successful` is given and returns `false` for the decoded value, the body is
+    /// also decoded as the error schema `E`; if that reports an error, the call fails with
+    /// [`Error::Api`].
+    ///
+    /// Transient failures are retried under [`ClientConfig::retry`] (see
+    /// the [`retry` module](crate::retry)); [`ClientConfig::timeout`] limits each attempt.
+    pub async fn send_json<T: DeserializeOwned, E: ErrorBody>(
+        self,
+        looks_successful: Option<fn(&T) -> bool>,
+    ) -> Result<T, Error<E>> {
+        let prepared = self.prepare()?;
+        prepared
+            .retrying(|| prepared.json_attempt(looks_successful))
+            .await
+    }
+
+    /// Sends the request and expects a success status; the body is ignored.
+    ///
+    /// Transient failures are retried as with [`send_json`](Self::send_json).
+    pub async fn send_empty<E: ErrorBody>(self) -> Result<(), Error<E>> {
+        let prepared = self.prepare()?;
+        prepared.retrying(|| prepared.empty_attempt()).await
+    }
+
+    /// Sends the request and returns the response as a [`Download`], whose body is streamed.
+    ///
+    /// There is no limit on the total time: instead, waiting for the response head or for the
+    /// next chunk of the body fails with [`DownloadError::Stalled`] after
+    /// [`ClientConfig::download_stall_timeout`]. A non-2xx status gives the same
+    /// [`Error::Status`] as [`send_json`](Self::send_json), from at most 64 KiB of the body.
+    ///
+    /// Transient failures before the response head arrives with a success status (no
+    /// connection, a stalled head, HTTP 429 or 5xx) are retried as with
+    /// [`send_json`](Self::send_json); failures while reading the [`Download`] are not.
+    pub async fn send_download<E: ErrorBody>(self) -> Result<Download, Error<E>> {
+        let prepared = self.prepare()?;
+        prepared.retrying(|| prepared.download_attempt()).await
+    }
+}
+
+/// A request ready to be sent, as many times as its attempts need.
+struct Prepared<'a> {
+    core: &'a ClientCore,
+    method: Method,
+    url: String,
+    /// The path as given, for logs.
+    path: String,
+    operation: &'static str,
+    query: Vec<(&'static str, String)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<EncodedBody>,
+    authenticate: bool,
+    accept: &'static str,
+    /// Whether the request may be sent more than once (see [`retry::may_repeat`]).
+    repeatable: bool,
+}
+
+impl Prepared<'_> {
+    /// Makes the attempts of `attempt` under the client's retry settings.
+    async fn retrying<T, E, F, Fut>(&self, attempt: F) -> Result<T, Error<E>>
+    where
+        E: ErrorBody,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Failure<E>>>,
+    {
+        let config = &self.core.inner.config.retry;
+        retry::run(self.operation, config, self.repeatable, attempt).await
+    }
+
+    /// The request builder of one exchange, authenticated with `token` under OAuth.
+    fn build(&self, limit: TimeLimit, token: Option<&IssuedToken>) -> reqwest::RequestBuilder {
+        let inner = &self.core.inner;
+        let mut rb = inner
+            .http
+            .request(self.method.clone(), &self.url)
+            .header(ACCEPT, self.accept)
+            .header(USER_AGENT, inner.user_agent);
+        if let TimeLimit::Total(timeout) = limit {
+            rb = rb.timeout(timeout);
+        }
+        if !self.query.is_empty() {
+            rb = rb.query(&self.query);
+        }
+        for (name, value) in &self.headers {
+            rb = rb.header(name.clone(), value.clone());
+        }
+        if self.authenticate {
+            match &inner.auth {
+                Auth::None => {}
+                Auth::Basic { username, password } => {
+                    rb = rb.basic_auth(username, Some(password.expose()));
+                }
+                Auth::Bearer(token) => rb = rb.bearer_auth(token.expose()),
+                Auth::OAuthClientCredentials { .. } => {
+                    if let Some(token) = token {
+                        rb = rb.bearer_auth(token.access.expose());
                     }
                 }
             }
-            if let Some(body) = &body {
-                rb = rb
-                    .header(CONTENT_TYPE, body.content_type)
-                    .body(body.bytes.clone());
-            }
-            rb
-        };
+        }
+        if let Some(body) = &self.body {
+            rb = rb
+                .header(CONTENT_TYPE, body.content_type)
+                .body(body.bytes.clone());
+        }
+        rb
+    }
+
+    /// One exchange up to the response head. Under OAuth, an HTTP 401 makes it fetch a new
+    /// token and send the request once more, within the same attempt.
+    async fn execute<E>(&self, limit: TimeLimit) -> Result<reqwest::Response, Error<E>> {
+        let inner = &self.core.inner;
+        let operation = self.operation;
         tracing::debug!(operation, method = %self.method, path = %self.path, "sending request");
         let oauth = inner.oauth.as_ref().filter(|_| self.authenticate);
         let response = match oauth {
-            None => send(build(None), limit, operation).await?,
+            None => send(self.build(limit, None), limit, operation).await?,
             Some(oauth) => {
                 let transport = crate::oauth::Transport {
                     http: &inner.http,
@@ -508,7 +676,7 @@ impl Request<'_> {
                     timeout: inner.config.timeout,
                 };
                 let token = oauth.token(&transport).await?;
-                let response = send(build(Some(&token)), limit, operation).await?;
+                let response = send(self.build(limit, Some(&token)), limit, operation).await?;
                 if response.status() == StatusCode::UNAUTHORIZED {
                     tracing::debug!(
                         operation,
@@ -517,7 +685,7 @@ impl Request<'_> {
                     drop(response);
                     oauth.invalidate(&token).await;
                     let token = oauth.token(&transport).await?;
-                    send(build(Some(&token)), limit, operation).await?
+                    send(self.build(limit, Some(&token)), limit, operation).await?
                 } else {
                     response
                 }
@@ -527,42 +695,47 @@ impl Request<'_> {
         Ok(response)
     }
 
-    /// Sends the request and decodes a JSON response as `T`.
-    ///
-    /// When `looks_successful` is given and returns `false` for the decoded value, the body is
-    /// also decoded as the error schema `E`; if that reports an error, the call fails with
-    /// [`Error::Api`].
-    pub async fn send_json<T: DeserializeOwned, E: ErrorBody>(
-        self,
+    /// One attempt of [`Request::send_json`].
+    async fn json_attempt<T: DeserializeOwned, E: ErrorBody>(
+        &self,
         looks_successful: Option<fn(&T) -> bool>,
-    ) -> Result<T, Error<E>> {
+    ) -> Result<T, Failure<E>> {
         let operation = self.operation;
-        let max = self.core.inner.config.max_json_body;
-        let timeout = self.core.inner.config.timeout;
-        let response = self.execute(TimeLimit::Total(timeout)).await?;
-        let (status, request_id, content_type, bytes) = read_body(operation, response, max).await?;
+        let config = &self.core.inner.config;
+        let response = self.execute(TimeLimit::Total(config.timeout)).await?;
+        let server_delay = retry::server_delay(response.status(), response.headers());
+        let fail = |error: Error<E>| Failure {
+            error,
+            server_delay,
+        };
+        let (status, request_id, content_type, bytes) =
+            read_body(operation, response, config.max_json_body)
+                .await
+                .map_err(fail)?;
         if !status.is_success() {
-            return Err(status_error(operation, status, request_id, &bytes));
+            return Err(fail(status_error(operation, status, request_id, &bytes)));
         }
         let value: T = serde_json::from_slice(&bytes).map_err(|source| {
-            Error::Decode(Box::new(DecodeError {
+            fail(Error::Decode(Box::new(DecodeError {
                 operation,
                 status,
                 content_type,
                 excerpt: excerpt(&bytes, 200),
                 source,
-            }))
+                attempts: 1,
+            })))
         })?;
         if let Some(check) = looks_successful {
             if !check(&value) {
                 if let Ok(body) = serde_json::from_slice::<E>(&bytes) {
                     if body.is_error() {
-                        return Err(Error::Api(Box::new(ApiError {
+                        return Err(fail(Error::Api(Box::new(ApiError {
                             operation,
                             status,
                             body,
                             request_id,
-                        })));
+                            attempts: 1,
+                        }))));
                     }
                 }
             }
@@ -570,26 +743,28 @@ impl Request<'_> {
         Ok(value)
     }
 
-    /// Sends the request and expects a success status; the body is ignored.
-    pub async fn send_empty<E: ErrorBody>(self) -> Result<(), Error<E>> {
+    /// One attempt of [`Request::send_empty`].
+    async fn empty_attempt<E: ErrorBody>(&self) -> Result<(), Failure<E>> {
         let operation = self.operation;
-        let max = self.core.inner.config.max_json_body;
-        let timeout = self.core.inner.config.timeout;
-        let response = self.execute(TimeLimit::Total(timeout)).await?;
-        let (status, request_id, _, bytes) = read_body(operation, response, max).await?;
+        let config = &self.core.inner.config;
+        let response = self.execute(TimeLimit::Total(config.timeout)).await?;
+        let server_delay = retry::server_delay(response.status(), response.headers());
+        let fail = |error: Error<E>| Failure {
+            error,
+            server_delay,
+        };
+        let (status, request_id, _, bytes) = read_body(operation, response, config.max_json_body)
+            .await
+            .map_err(fail)?;
         if !status.is_success() {
-            return Err(status_error(operation, status, request_id, &bytes));
+            return Err(fail(status_error(operation, status, request_id, &bytes)));
         }
         Ok(())
     }
 
-    /// Sends the request and returns the response as a [`Download`], whose body is streamed.
-    ///
-    /// There is no limit on the total time: instead, waiting for the response head or for the
-    /// next chunk of the body fails with [`DownloadError::Stalled`] after
-    /// [`ClientConfig::download_stall_timeout`]. A non-2xx status gives the same
-    /// [`Error::Status`] as [`send_json`](Self::send_json), from at most 64 KiB of the body.
-    pub async fn send_download<E: ErrorBody>(self) -> Result<Download, Error<E>> {
+    /// One attempt of [`Request::send_download`]: up to a success status, or an error status
+    /// with (the start of) its body.
+    async fn download_attempt<E: ErrorBody>(&self) -> Result<Download, Failure<E>> {
         const MAX_ERROR_BODY: usize = 64 * 1024;
         let operation = self.operation;
         let stall = self.core.inner.config.download_stall_timeout;
@@ -598,6 +773,7 @@ impl Request<'_> {
         if status.is_success() {
             return Ok(Download::new(response, stall));
         }
+        let server_delay = retry::server_delay(status, response.headers());
         let request_id = response
             .headers()
             .get("zuora-request-id")
@@ -614,7 +790,10 @@ impl Request<'_> {
                 _ => break,
             }
         }
-        Err(status_error(operation, status, request_id, &bytes))
+        Err(Failure {
+            error: status_error(operation, status, request_id, &bytes),
+            server_delay,
+        })
     }
 }
 
@@ -624,7 +803,13 @@ async fn send<E>(
     limit: TimeLimit,
     operation: &'static str,
 ) -> Result<reqwest::Response, Error<E>> {
-    let transport = |source| Error::Transport(TransportError { operation, source });
+    let transport = |source| {
+        Error::Transport(TransportError {
+            operation,
+            source,
+            attempts: 1,
+        })
+    };
     match limit {
         TimeLimit::Total(_) => rb.send().await.map_err(transport),
         TimeLimit::Stall(after) => match tokio::time::timeout(after, rb.send()).await {
@@ -683,7 +868,13 @@ async fn read_body<E>(
                 buf.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(source) => return Err(Error::Transport(TransportError { operation, source })),
+            Err(source) => {
+                return Err(Error::Transport(TransportError {
+                    operation,
+                    source,
+                    attempts: 1,
+                }));
+            }
         }
     }
     Ok((status, request_id, content_type, buf.freeze()))
@@ -707,6 +898,7 @@ fn status_error<E: ErrorBody>(
         body,
         text,
         request_id,
+        attempts: 1,
     }))
 }
 
@@ -734,6 +926,51 @@ mod tests {
         let err = validate_base_url("https://me:hunter2@rest.zuora.com/v1").unwrap_err();
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn redirects_are_checked() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        let https = url("https://rest.zuora.com/v1/x");
+        let local = url("http://127.0.0.1:8080/v1/x");
+        let check = |next: &str, previous: &[&Url]| {
+            let previous: Vec<Url> = previous.iter().map(|u| (*u).clone()).collect();
+            redirect_refusal(&url(next), &previous)
+        };
+        assert_eq!(check("https://other.example/y", &[&https]), None);
+        assert_eq!(check("http://localhost:9/y", &[&local]), None);
+        assert_eq!(check("https://other.example/y", &[&local]), None);
+        assert_eq!(
+            check("http://rest.zuora.com/y", &[&https]),
+            Some("refused a redirect from https to http")
+        );
+        // No downgrade even to a loopback host, nor after an https hop anywhere in the chain.
+        assert_eq!(
+            check("http://127.0.0.1/y", &[&https]),
+            Some("refused a redirect from https to http")
+        );
+        assert_eq!(
+            check("http://127.0.0.1/y", &[&local, &https, &https]),
+            Some("refused a redirect from https to http")
+        );
+        assert_eq!(
+            check("http://example.com/y", &[&local]),
+            Some("refused a redirect to plain http on a non-loopback host")
+        );
+        assert_eq!(
+            check("https://u:p@other.example/y", &[&https]),
+            Some("refused a redirect to a URL with credentials")
+        );
+        assert_eq!(
+            check("file:///etc/passwd", &[&local]),
+            Some("refused a redirect to a scheme other than https")
+        );
+        // The request's own URL and five redirects.
+        assert_eq!(check("https://a.example/6", &[&https; 5]), None);
+        assert_eq!(
+            check("https://a.example/7", &[&https; 6]),
+            Some("more than 5 redirects")
+        );
     }
 
     #[test]

@@ -231,7 +231,18 @@ impl Download {
     ///
     /// Without `overwrite`, a file created at `path` by someone else during the download is
     /// detected just before the rename, but not atomically.
-    pub async fn save(mut self, path: &Path, overwrite: bool) -> Result<u64, DownloadError> {
+    pub async fn save(self, path: &Path, overwrite: bool) -> Result<u64, DownloadError> {
+        self.save_with_progress(path, overwrite, |_| {}).await
+    }
+
+    /// [`save`](Self::save), calling `progress` with the number of bytes written so far after
+    /// each chunk (for progress bars).
+    pub async fn save_with_progress(
+        mut self,
+        path: &Path,
+        overwrite: bool,
+        mut progress: impl FnMut(u64) + Send,
+    ) -> Result<u64, DownloadError> {
         let io_error = |path: &Path| {
             let path = path.to_path_buf();
             move |source| DownloadError::Io { path, source }
@@ -257,6 +268,7 @@ impl Download {
         while let Some(chunk) = self.next_chunk().await? {
             out.write_all(&chunk).await.map_err(io_error(path))?;
             written += chunk.len() as u64;
+            progress(written);
         }
         out.flush().await.map_err(io_error(path))?;
         let file = out.into_inner();

@@ -153,6 +153,8 @@ pub struct TransportError {
     pub operation: &'static str,
     /// What happened.
     pub source: reqwest::Error,
+    /// How many attempts of the request were made (see [`RetryConfig`](crate::RetryConfig)).
+    pub attempts: u32,
 }
 
 /// An HTTP error status.
@@ -168,6 +170,8 @@ pub struct StatusError<E> {
     pub text: String,
     /// Zuora's `Zuora-Request-Id` response header, for support.
     pub request_id: Option<String>,
+    /// How many attempts of the request were made (see [`RetryConfig`](crate::RetryConfig)).
+    pub attempts: u32,
 }
 
 /// An error reported inside a successful HTTP status.
@@ -181,6 +185,8 @@ pub struct ApiError<E> {
     pub body: E,
     /// Zuora's `Zuora-Request-Id` response header, for support.
     pub request_id: Option<String>,
+    /// How many attempts of the request were made (see [`RetryConfig`](crate::RetryConfig)).
+    pub attempts: u32,
 }
 
 /// A response body that could not be decoded.
@@ -196,6 +202,8 @@ pub struct DecodeError {
     pub excerpt: String,
     /// What the decoder said.
     pub source: serde_json::Error,
+    /// How many attempts of the request were made (see [`RetryConfig`](crate::RetryConfig)).
+    pub attempts: u32,
 }
 
 impl<E> Error<E> {
@@ -235,6 +243,29 @@ impl<E> Error<E> {
             Error::Auth(e) => e.source.as_ref().is_some_and(reqwest::Error::is_timeout),
             Error::Download(e) => e.is_timeout(),
             _ => false,
+        }
+    }
+
+    /// How many attempts of the request were made, for the errors of a request that was sent
+    /// ([`Error::Transport`], [`Error::Status`], [`Error::Api`], [`Error::Decode`]).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Transport(e) => Some(e.attempts),
+            Error::Status(e) => Some(e.attempts),
+            Error::Api(e) => Some(e.attempts),
+            Error::Decode(e) => Some(e.attempts),
+            Error::InvalidRequest { .. } | Error::Auth(_) | Error::Download(_) => None,
+        }
+    }
+
+    /// Records that `attempts` attempts were made, in the errors that carry the number.
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        match self {
+            Error::Transport(e) => e.attempts = attempts,
+            Error::Status(e) => e.attempts = attempts,
+            Error::Api(e) => e.attempts = attempts,
+            Error::Decode(e) => e.attempts = attempts,
+            Error::InvalidRequest { .. } | Error::Auth(_) | Error::Download(_) => {}
         }
     }
 
@@ -281,10 +312,13 @@ impl<E: ErrorBody> fmt::Display for Error<E> {
                     f.write_str("the request timed out")?;
                 } else if e.source.is_connect() {
                     f.write_str("could not connect to the server")?;
+                } else if e.source.is_redirect() {
+                    f.write_str("a redirect was not followed")?;
                 } else {
                     f.write_str("the exchange with the server failed")?;
                 }
-                write_causes(f, std::error::Error::source(&e.source))
+                write_causes(f, std::error::Error::source(&e.source))?;
+                write_attempts(f, e.attempts)
             }
             Error::Status(e) => {
                 write!(f, "{}: HTTP {}", e.operation, e.status)?;
@@ -296,7 +330,7 @@ impl<E: ErrorBody> fmt::Display for Error<E> {
                 if let Some(id) = &e.request_id {
                     write!(f, " (Zuora-Request-Id {id})")?;
                 }
-                Ok(())
+                write_attempts(f, e.attempts)
             }
             Error::Api(e) => {
                 write!(
@@ -307,7 +341,7 @@ impl<E: ErrorBody> fmt::Display for Error<E> {
                 if let Some(d) = describe(&e.body) {
                     write!(f, ": {d}")?;
                 }
-                Ok(())
+                write_attempts(f, e.attempts)
             }
             Error::Decode(e) => {
                 write!(
@@ -322,7 +356,7 @@ impl<E: ErrorBody> fmt::Display for Error<E> {
                 if !e.excerpt.is_empty() {
                     write!(f, "; the body starts with: {}", e.excerpt)?;
                 }
-                Ok(())
+                write_attempts(f, e.attempts)
             }
             Error::Auth(e) => {
                 write!(f, "{e}")?;
@@ -347,6 +381,14 @@ impl<E: ErrorBody> std::error::Error for Error<E> {
             _ => None,
         }
     }
+}
+
+/// Writes ` (after N attempts)` when more than one attempt was made.
+fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
+    if attempts > 1 {
+        write!(f, " (after {attempts} attempts)")?;
+    }
+    Ok(())
 }
 
 /// Writes `: cause` for `source` and each of its own sources.

@@ -6,6 +6,7 @@
 //! * [`client`]: the transport (base URL, credentials including OAuth 2.0 client credentials
 //!   with a shared token cache, headers, sending, decoding);
 //! * [`download`]: streamed downloads with a stall timeout, length checks and atomic saving;
+//! * [`retry`]: retrying transient failures (AWS-style standard retry mode);
 //! * [`wait`]: polling an operation until it finishes, with a deadline and growing intervals;
 //! * [`error`]: the error type of generated clients;
 //! * [`wire`]: lenient wire types for values whose JSON form Zuora's documents disagree on;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod examples;
 mod oauth;
 pub mod path;
+pub mod retry;
 pub mod secret;
 #[cfg(feature = "server")]
 pub mod server;
@@ -29,12 +31,15 @@ pub mod wire;
 #[cfg(test)]
 mod http_tests;
 #[cfg(test)]
+mod retry_tests;
+#[cfg(test)]
 mod test_server;
 
 pub use client::{Auth, ClientConfig, ClientCore, ConfigError, Request, UnknownEnvironment};
 pub use download::{Download, DownloadError};
 pub use error::{ApiError, AuthError, DecodeError, Error, ErrorBody, StatusError, TransportError};
 pub use reqwest::{Method, StatusCode};
+pub use retry::RetryConfig;
 pub use secret::Secret;
 pub use wait::{PollOutcome, Wait, WaitError};
 pub use wire::{

@@ -152,6 +152,24 @@ pub fn query_value(uri: &Uri, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// Every value of the array query parameter `name`: repeated pairs (`explode`) or one pair
+/// with comma-separated items.
+pub fn query_values(uri: &Uri, name: &str, explode: bool) -> Vec<String> {
+    let Some(query) = uri.query() else {
+        return Vec::new();
+    };
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default();
+    let values = pairs.into_iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+    if explode {
+        values.collect()
+    } else {
+        values
+            .flat_map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+}
+
 /// Parses a required parameter value.
 pub fn parse_param<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, Rejection> {
     value

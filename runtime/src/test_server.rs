@@ -26,6 +26,8 @@ pub(crate) struct Recorded {
     /// Header names in lower case.
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+    /// When the request had been read.
+    pub(crate) at: std::time::Instant,
 }
 
 impl Recorded {
@@ -46,6 +48,7 @@ impl Recorded {
 }
 
 /// What the server does for a request.
+#[derive(Clone)]
 pub(crate) enum Step {
     Write(Vec<u8>),
     Sleep(Duration),
@@ -57,6 +60,35 @@ pub(crate) fn respond(status: u16, content_type: &str, body: impl Into<Vec<u8>>)
     let mut bytes = head(status, content_type, Some(body.len() as u64)).into_bytes();
     bytes.extend_from_slice(&body);
     vec![Step::Write(bytes)]
+}
+
+/// A complete response with `Content-Length` and the `extra` headers.
+pub(crate) fn respond_with(
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: impl Into<Vec<u8>>,
+) -> Vec<Step> {
+    let body = body.into();
+    let mut text = head(status, content_type, Some(body.len() as u64));
+    text.truncate(text.len() - 2);
+    for (name, value) in extra {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(&body);
+    vec![Step::Write(bytes)]
+}
+
+/// A handler answering the n-th request it sees with `answers[n]`, and every request after
+/// the last answer with the last answer.
+pub(crate) fn in_turn(answers: Vec<Vec<Step>>) -> impl Fn(&Recorded) -> Vec<Step> + Send + Sync {
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    move |_: &Recorded| {
+        let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        answers[n.min(answers.len() - 1)].clone()
+    }
 }
 
 /// A JSON response.
@@ -207,6 +239,7 @@ async fn read_request(stream: &mut TcpStream) -> std::io::Result<Recorded> {
         target,
         headers,
         body,
+        at: std::time::Instant::now(),
     })
 }
 

@@ -125,11 +125,11 @@ fn invalid_specs_fail_with_a_pointer_and_a_position() {
 
 #[test]
 fn diagnostics_point_at_the_line_of_the_node() {
-    let text = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Pet:\n      anyOf:\n        - type: string\n";
+    let text = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Pet:\n      not:\n        type: string\n";
     let d = aqua_codegen::generate_source(&SpecSource::new("t.yaml", text)).unwrap_err();
     assert_eq!(
         d.to_string(),
-        "t.yaml:7:7: error at #/components/schemas/Pet/anyOf: `anyOf` is not supported yet"
+        "t.yaml:7:7: error at #/components/schemas/Pet/not: `not` schemas are not supported"
     );
 }
 

@@ -1,6 +1,8 @@
 //! The workspace's one integration test binary (one binary links faster than many).
 
 mod codegen;
+mod corpus;
 mod examples;
 mod http;
+mod lifecycle;
 mod support;

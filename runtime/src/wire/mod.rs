@@ -8,6 +8,7 @@ mod caseless;
 mod flex_bool;
 mod flex_int;
 mod flex_string;
+mod nullable;
 mod timestamp;
 
 use std::fmt;
@@ -19,6 +20,7 @@ pub use caseless::Caseless;
 pub use flex_bool::FlexBool;
 pub use flex_int::FlexInt;
 pub use flex_string::FlexString;
+pub use nullable::{Nullable, present};
 pub use timestamp::{Timestamp, TimestampError, TimestampFormats, TimestampValue};
 
 /// A string enum of the API: known unit variants plus a fallback that keeps unknown values.
