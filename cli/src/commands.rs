@@ -1,0 +1,465 @@
+//! The commands: each turns its arguments into calls of the generated client.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use zuora_aqua::runtime::{DownloadError, Error as RuntimeError};
+use zuora_aqua::{
+    Client, ClientConfig, Credentials, DownloadOptions, Environment, Error, ErrorResponse, Job,
+    Query, QueryType, RequestedFormat, SubmitJobRequest, WaitError,
+};
+
+use crate::{Cli, Command, FileCommand, FileFormat, Format, Global, JobCommand, SubmitArgs, exit};
+
+/// Why a command failed: the exit code and the one line printed on stderr.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The exit code of a client error.
+fn code_of<E>(err: &RuntimeError<E>) -> u8 {
+    match err {
+        RuntimeError::InvalidRequest { .. } => exit::USAGE,
+        RuntimeError::Transport(_) => exit::NETWORK,
+        RuntimeError::Auth(_) => exit::AUTH,
+        RuntimeError::Status(s) if s.status.as_u16() == 401 => exit::AUTH,
+        RuntimeError::Download(d) => match **d {
+            DownloadError::Exists { .. } | DownloadError::Io { .. } | DownloadError::Write(_) => {
+                exit::FILE
+            }
+            _ => exit::NETWORK,
+        },
+        _ => exit::API,
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        Failure::new(code_of(&err), err.to_string())
+    }
+}
+
+impl From<WaitError<Job, ErrorResponse>> for Failure {
+    fn from(err: WaitError<Job, ErrorResponse>) -> Self {
+        match err {
+            WaitError::Failed(job) => Failure::new(
+                exit::JOB_FAILED,
+                format!(
+                    "job {} ended with status {}{}",
+                    job.id.as_deref().unwrap_or("?"),
+                    job.status.as_ref().map_or("?", |s| s.as_str()),
+                    failure_detail(&job)
+                ),
+            ),
+            WaitError::Request(e) => e.into(),
+            other => Failure::new(exit::DEADLINE, other.to_string()),
+        }
+    }
+}
+
+/// The first batch message of a failed job, if any.
+fn failure_detail(job: &Job) -> String {
+    job.batches
+        .iter()
+        .flatten()
+        .filter_map(|b| b.message.as_deref().filter(|m| !m.is_empty()))
+        .next()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
+}
+
+/// Credentials from the environment: OAuth client credentials first, then basic.
+fn credentials() -> Result<Credentials, Failure> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let (Some(id), Some(secret)) = (var("ZUORA_CLIENT_ID"), var("ZUORA_CLIENT_SECRET")) {
+        return Ok(Credentials::oauth(id, secret));
+    }
+    if let (Some(user), Some(password)) = (var("ZUORA_USERNAME"), var("ZUORA_PASSWORD")) {
+        return Ok(Credentials::basic(user, password));
+    }
+    Err(Failure::new(
+        exit::USAGE,
+        "no credentials: set ZUORA_CLIENT_ID and ZUORA_CLIENT_SECRET, or ZUORA_USERNAME and ZUORA_PASSWORD",
+    ))
+}
+
+fn environment(name: &str) -> Result<Environment, Failure> {
+    let name = match name {
+        "production" => "us-cloud1-production",
+        "sandbox" => "us-cloud1-sandbox",
+        other => other,
+    };
+    name.parse()
+        .map_err(|e: zuora_aqua::runtime::UnknownEnvironment| {
+            Failure::new(exit::USAGE, e.to_string())
+        })
+}
+
+fn client(global: &Global) -> Result<Client, Failure> {
+    let base_url = match (&global.base_url, &global.env) {
+        (Some(url), _) => url.clone(),
+        (None, Some(env)) => environment(env)?.base_url().to_owned(),
+        (None, None) => {
+            return Err(Failure::new(
+                exit::USAGE,
+                "give --env NAME (see `aqua environments`) or --base-url URL",
+            ));
+        }
+    };
+    let config = ClientConfig::default().with_timeout(Duration::from_secs(global.timeout.max(1)));
+    Client::with_config(&base_url, credentials()?, config)
+        .map_err(|e| Failure::new(exit::USAGE, e.to_string()))
+}
+
+fn spinner(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let format = crate::output::format(cli.global.output);
+    match cli.command {
+        Command::LastJob { partner, project } => {
+            let job = client(&cli.global)?
+                .get_last_completed_job(partner, project)
+                .await?;
+            crate::output::job(&job, format);
+        }
+        Command::Job(JobCommand::Get { id }) => {
+            let job = client(&cli.global)?.get_job(id).await?;
+            crate::output::job(&job, format);
+        }
+        Command::Job(JobCommand::Cancel { id }) => {
+            let job = client(&cli.global)?.cancel_job(id).await?;
+            crate::output::job(&job, format);
+        }
+        Command::Job(JobCommand::Submit(args)) => {
+            let client = client(&cli.global)?;
+            submit(&client, args, format).await?;
+        }
+        Command::File(FileCommand::Download {
+            file_id,
+            output,
+            overwrite,
+        }) => {
+            let client = client(&cli.global)?;
+            let bytes = download_file(&client, &file_id, &output, overwrite).await?;
+            match format {
+                Format::Json => crate::output::json(&serde_json::json!({
+                    "fileId": file_id,
+                    "path": output.display().to_string(),
+                    "bytes": bytes,
+                })),
+                Format::Table => println!("{}  {bytes} bytes", output.display()),
+            }
+        }
+        Command::Environments => match format {
+            Format::Json => {
+                let list: Vec<serde_json::Value> = Environment::ALL
+                    .iter()
+                    .map(|e| serde_json::json!({"name": e.name(), "baseUrl": e.base_url(), "description": e.description()}))
+                    .collect();
+                crate::output::json(&list);
+            }
+            Format::Table => {
+                for e in Environment::ALL {
+                    println!("{:<26} {}", e.name(), e.base_url());
+                }
+            }
+        },
+        Command::Server { port, faults } => serve(port, faults).await?,
+        Command::Demo { dir } => demo(dir).await?,
+    }
+    Ok(())
+}
+
+fn parse_query(text: &str) -> Result<Query, Failure> {
+    let Some((name, zoql)) = text.split_once('=') else {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!("--query `{text}` must be NAME=ZOQL"),
+        ));
+    };
+    if name.trim().is_empty() || zoql.trim().is_empty() {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!("--query `{text}` must be NAME=ZOQL with both parts"),
+        ));
+    }
+    Ok(Query::new(zoql.trim())
+        .name(name.trim())
+        .type_(QueryType::Zoqlexport))
+}
+
+async fn submit(client: &Client, args: SubmitArgs, format: Format) -> Result<(), Failure> {
+    let queries = args
+        .queries
+        .iter()
+        .map(|q| parse_query(q))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut request = SubmitJobRequest::new()
+        .name(args.name)
+        .format(match args.format {
+            FileFormat::Csv => RequestedFormat::Csv,
+            FileFormat::Zip => RequestedFormat::Zip,
+            FileFormat::Gzip => RequestedFormat::Gzip,
+        })
+        .version("1.1")
+        .use_query_labels(true)
+        .queries(queries);
+    if let (Some(partner), Some(project)) = (args.partner, args.project) {
+        request = request.partner(partner).project(project);
+    }
+    let job = client.submit_job(request).await?;
+    if !args.wait && args.download.is_none() {
+        crate::output::job(&job, format);
+        return Ok(());
+    }
+    let id = job.id.clone().unwrap_or_default();
+    let job = wait(client, &id, Duration::from_secs(args.deadline)).await?;
+    match args.download {
+        None => crate::output::job(&job, format),
+        Some(dir) => {
+            let files = download_results(client, &job, &dir, args.decompress).await?;
+            match format {
+                Format::Json => crate::output::json(&serde_json::json!({
+                    "job": job,
+                    "files": files.iter().map(|f| serde_json::json!({
+                        "batch": f.batch,
+                        "fileId": f.file_id,
+                        "path": f.path.display().to_string(),
+                        "bytes": f.bytes,
+                    })).collect::<Vec<_>>(),
+                })),
+                Format::Table => {
+                    crate::output::job(&job, format);
+                    println!();
+                    crate::output::files(&files, format);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn wait(client: &Client, id: &str, deadline: Duration) -> Result<Job, Failure> {
+    let bar = spinner(&format!("job {id}: waiting"));
+    let progress = bar.clone();
+    let owned_id = id.to_owned();
+    let result = client
+        .wait_for_job(id)
+        .deadline(deadline)
+        .on_status_change(move |job: &Job| {
+            let status = job.status.as_ref().map_or("unknown", |s| s.as_str());
+            progress.set_message(format!("job {owned_id}: {status}"));
+        })
+        .await;
+    bar.finish_and_clear();
+    Ok(result?)
+}
+
+async fn download_results(
+    client: &Client,
+    job: &Job,
+    dir: &Path,
+    decompress: bool,
+) -> Result<Vec<zuora_aqua::ResultFile>, Failure> {
+    let bar = spinner(&format!("downloading results to {}", dir.display()));
+    let result = client
+        .download_job_results(job, dir, DownloadOptions::default().decompress(decompress))
+        .await;
+    bar.finish_and_clear();
+    Ok(result?)
+}
+
+async fn download_file(
+    client: &Client,
+    file_id: &str,
+    output: &Path,
+    overwrite: bool,
+) -> Result<u64, Failure> {
+    if !overwrite && output.exists() {
+        return Err(Failure::new(
+            exit::FILE,
+            format!(
+                "{} exists; pass --overwrite to replace it",
+                output.display()
+            ),
+        ));
+    }
+    let download = client.download_file(file_id).send().await?;
+    let bar = match download.content_length() {
+        Some(len) => {
+            let bar = ProgressBar::new(len);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        }
+        None => spinner(&format!("downloading {file_id}")),
+    };
+    let progress = bar.clone();
+    let result = download
+        .save_with_progress(output, overwrite, move |n| progress.set_position(n))
+        .await;
+    bar.finish_and_clear();
+    result.map_err(|e| Failure::from(Error::from(e)))
+}
+
+async fn start_server(port: u16, faults: &[String]) -> Result<aqua_server::LocalServer, Failure> {
+    let mut config = aqua_server::Config {
+        port,
+        ..aqua_server::Config::default()
+    };
+    for rule in faults {
+        let rule: aqua_server::FaultRule = rule
+            .parse()
+            .map_err(|e| Failure::new(exit::USAGE, format!("--fault `{rule}`: {e}")))?;
+        config.faults.push(rule);
+    }
+    aqua_server::LocalServer::start(config)
+        .await
+        .map_err(|e| Failure::new(exit::FAILURE, format!("cannot start the local server: {e}")))
+}
+
+async fn serve(port: u16, faults: Vec<String>) -> Result<(), Failure> {
+    let server = start_server(port, &faults).await?;
+    println!("local AQuA server listening on {}", server.addr());
+    println!("  REST base URL:   {}", server.rest_url());
+    println!("  legacy base URL: {}", server.legacy_url());
+    println!("  basic auth:      ZUORA_USERNAME=demo ZUORA_PASSWORD=demo");
+    println!("  OAuth:           ZUORA_CLIENT_ID=demo-client ZUORA_CLIENT_SECRET=demo-secret");
+    println!("press Ctrl-C to stop");
+    // Runs until Ctrl-C, which `main` turns into a clean exit.
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+async fn demo(dir: Option<PathBuf>) -> Result<(), Failure> {
+    let started = Instant::now();
+    let server = start_server(0, &[]).await?;
+    println!(
+        "aqua demo: local AQuA server started in-process at {}",
+        server.rest_url()
+    );
+    let client = Client::with_base_url(
+        &server.rest_url(),
+        Credentials::oauth("demo-client", "demo-secret"),
+    )
+    .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
+    let dir = dir
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("aqua-demo-{}", std::process::id())));
+    let (partner, project) = ("demo", "aqua-demo");
+
+    for run in 1..=2 {
+        let kind = if run == 1 {
+            "full load"
+        } else {
+            "incremental load"
+        };
+        println!();
+        println!(
+            "[run {run}: {kind}] submitting a stateful job (partner {partner}, project {project})"
+        );
+        let request = SubmitJobRequest::new()
+            .name(format!("aqua-demo-{run}"))
+            .format(RequestedFormat::Csv)
+            .version("1.1")
+            .use_query_labels(true)
+            .partner(partner)
+            .project(project)
+            .queries([
+                Query::new("select Id, Name, AccountNumber, Balance, Status from Account")
+                    .name("Account")
+                    .type_(QueryType::Zoqlexport),
+                Query::new("select Id, AccountId, InvoiceDate, Amount, Status from Invoice")
+                    .name("Invoice")
+                    .type_(QueryType::Zoqlexport),
+            ]);
+        let job = client.submit_job(request).await?;
+        let id = job.id.clone().unwrap_or_default();
+        println!(
+            "  submitted job {id} ({} batches)",
+            job.batches.as_ref().map_or(0, Vec::len)
+        );
+        let job = wait(&client, &id, Duration::from_secs(60)).await?;
+        println!(
+            "  job {id} is {}",
+            job.status.as_ref().map_or("?", |s| s.as_str())
+        );
+        for b in job.batches.iter().flatten() {
+            println!(
+                "    {:<8} {:>5} records  full={}  files: {}",
+                b.name.as_deref().unwrap_or("?"),
+                b.record_count.as_ref().map_or(0, |c| c.get()),
+                b.full.map_or("?".to_owned(), |f| f.to_string()),
+                zuora_aqua::batch_files(b).join(", ")
+            );
+        }
+        let run_dir = dir.join(format!("run{run}"));
+        let files = download_results(&client, &job, &run_dir, false).await?;
+        println!(
+            "  downloaded {} files into {}",
+            files.len(),
+            run_dir.display()
+        );
+        let mut shown = std::collections::HashSet::new();
+        for f in &files {
+            println!("    {} ({} bytes)", f.path.display(), f.bytes);
+            // A preview of each batch's first file.
+            if !shown.insert(f.batch.clone()) {
+                continue;
+            }
+            let text = tokio::fs::read_to_string(&f.path).await.unwrap_or_default();
+            let mut lines = text.lines();
+            for line in lines.by_ref().take(3) {
+                println!("      | {line}");
+            }
+            let rest = lines.count();
+            if rest > 0 {
+                println!("      | … {rest} more rows");
+            }
+        }
+        let last = client.get_last_completed_job(partner, project).await?;
+        println!(
+            "  last completed job of {partner}/{project}: {} ({})",
+            last.id.as_deref().unwrap_or("?"),
+            if last.id == job.id {
+                "the job just run"
+            } else {
+                "another job"
+            }
+        );
+    }
+    let stats = server.stats();
+    server.shutdown().await;
+    println!();
+    println!(
+        "aqua demo: done in {:.1} s; the local server answered {} requests",
+        started.elapsed().as_secs_f64(),
+        stats.requests
+    );
+    Ok(())
+}
