@@ -25,6 +25,58 @@ enum Command {
         /// The OpenAPI 3.0 document (YAML or JSON).
         spec: PathBuf,
     },
+    /// Write a complete crate (Cargo.toml, src/lib.rs) for SPEC into DIR, for use without a
+    /// build script.
+    Crate {
+        /// The OpenAPI 3.0 document (YAML or JSON).
+        spec: PathBuf,
+        /// The directory to write (created if needed; existing files are replaced).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The package name.
+        #[arg(long, value_name = "CRATE_NAME")]
+        name: String,
+        /// Path of the `aqua-runtime` crate (default: the one next to this generator's sources).
+        #[arg(long, value_name = "PATH")]
+        runtime_path: Option<PathBuf>,
+    },
+}
+
+fn write_crate(
+    spec: &std::path::Path,
+    out: &std::path::Path,
+    name: String,
+    runtime: Option<PathBuf>,
+) -> ExitCode {
+    let runtime =
+        runtime.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime"));
+    let runtime = std::fs::canonicalize(&runtime).unwrap_or(runtime);
+    let options = aqua_codegen::CrateOptions {
+        name,
+        runtime_path: runtime.display().to_string(),
+    };
+    let files = match aqua_codegen::SpecSource::from_path(spec)
+        .and_then(|source| aqua_codegen::standalone_crate(&source, &options))
+    {
+        Ok(files) => files,
+        Err(diags) => {
+            eprintln!("{diags}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (path, content) in files {
+        let target = out.join(&path);
+        let written = target
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&target, content));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", target.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    eprintln!("wrote crate `{}` to {}", options.name, out.display());
+    ExitCode::SUCCESS
 }
 
 fn main() -> ExitCode {
@@ -32,6 +84,12 @@ fn main() -> ExitCode {
     let (spec, print) = match cli.command {
         Command::Print { spec } => (spec, true),
         Command::Check { spec } => (spec, false),
+        Command::Crate {
+            spec,
+            out,
+            name,
+            runtime_path,
+        } => return write_crate(&spec, &out, name, runtime_path),
     };
     let result = aqua_codegen::SpecSource::from_path(&spec).and_then(|source| {
         let generated = aqua_codegen::generate(&source)?;

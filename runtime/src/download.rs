@@ -351,13 +351,19 @@ async fn create_temp(
     let mut attempt = 0;
     loop {
         let path = dir.join(format!(".{shown}.part-{}", random_suffix()));
-        match tokio::fs::OpenOptions::new()
+        // Opened synchronously (a short syscall): with tokio's blocking pool, a cancelled save
+        // could see the file created after its cleanup guard was gone.
+        match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
-            .await
         {
-            Ok(file) => return Ok((file, TempFile { path: Some(path) })),
+            Ok(file) => {
+                return Ok((
+                    tokio::fs::File::from_std(file),
+                    TempFile { path: Some(path) },
+                ));
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
             Err(source) => return Err(DownloadError::Io { path, source }),
         }

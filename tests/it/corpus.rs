@@ -95,3 +95,34 @@ fn all_of_merges_the_parts_into_one_struct() {
         serde_json::json!({"name": "Rex", "tag": "dog"})
     );
 }
+
+#[test]
+fn standalone_crates_carry_their_manifest_and_code() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/petstore.yaml");
+    let source = SpecSource::from_path(&path).unwrap();
+    let options = aqua_codegen::CrateOptions {
+        name: "petstore-client".into(),
+        runtime_path: "../runtime".into(),
+    };
+    let files = aqua_codegen::standalone_crate(&source, &options).unwrap();
+    let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, ["Cargo.toml", "src/lib.rs"]);
+    let manifest = &files[0].1;
+    assert!(
+        manifest.contains("name = \"petstore-client\""),
+        "{manifest}"
+    );
+    assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
+    assert!(
+        manifest.contains("aqua-runtime = { path = \"../runtime\" }"),
+        "{manifest}"
+    );
+    let lib = &files[1].1;
+    assert!(lib.starts_with("//! A client for Swagger Petstore"));
+    assert!(lib.contains(&aqua_codegen::generate_source(&source).unwrap()));
+    let bad = aqua_codegen::CrateOptions {
+        name: "no spaces".into(),
+        runtime_path: "x".into(),
+    };
+    assert!(aqua_codegen::standalone_crate(&source, &bad).is_err());
+}
