@@ -75,6 +75,7 @@ fn rust_type_in(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
         TypeRef::FlexString => quote!(::aqua_runtime::FlexString),
         TypeRef::FlexBool => quote!(::aqua_runtime::wire::FlexBool),
         TypeRef::Secret => quote!(::aqua_runtime::Secret),
+        TypeRef::Bytes => quote!(Vec<u8>),
         TypeRef::Named(n) => {
             let n = ident(n);
             quote!(#prefix #n)
@@ -834,7 +835,20 @@ fn emit_credentials(api: &Api) -> TokenStream {
 }
 
 fn emit_error(api: &Api) -> TokenStream {
-    match &api.error_type {
+    // `ErrorBody` for every schema some operation decodes its error bodies with.
+    let mut bodies: Vec<&TypeRef> = api
+        .operations
+        .iter()
+        .filter_map(|o| o.error_type.as_ref())
+        .filter(|t| **t != TypeRef::Json)
+        .collect();
+    bodies.sort();
+    bodies.dedup();
+    let impls = bodies.iter().map(|t| {
+        let ty = rust_type(t);
+        quote!(impl ::aqua_runtime::ErrorBody for #ty {})
+    });
+    let alias = match &api.error_type {
         Some(t) => {
             let ty = rust_type(t);
             let doc = format!(
@@ -844,15 +858,42 @@ fn emit_error(api: &Api) -> TokenStream {
             quote! {
                 #[doc = #doc]
                 pub type Error = ::aqua_runtime::Error<#ty>;
-
-                impl ::aqua_runtime::ErrorBody for #ty {}
             }
         }
-        None => quote! {
+        None if bodies.is_empty() => quote! {
             /// The error of every operation; the spec names no error schema, so error bodies
             /// are kept as JSON values.
             pub type Error = ::aqua_runtime::Error<::serde_json::Value>;
         },
+        None => quote! {
+            /// The error of an operation, generic over the schema of its error bodies (the
+            /// operations of this spec document different ones; JSON values by default).
+            pub type Error<E = ::serde_json::Value> = ::aqua_runtime::Error<E>;
+        },
+    };
+    quote! {
+        #alias
+        #( #impls )*
+    }
+}
+
+/// The schema an operation's error bodies decode as.
+fn op_error_body(op: &Operation) -> TokenStream {
+    match &op.error_type {
+        Some(t) => rust_type(t),
+        None => quote!(::serde_json::Value),
+    }
+}
+
+/// The error type an operation returns: the `Error` alias when it fits.
+fn op_error(api: &Api, op: &Operation) -> TokenStream {
+    match (&api.error_type, &op.error_type) {
+        (Some(shared), Some(own)) if shared == own => quote!(Error),
+        (None, None) if api.operations.iter().all(|o| o.error_type.is_none()) => quote!(Error),
+        _ => {
+            let body = op_error_body(op);
+            quote!(::aqua_runtime::Error<#body>)
+        }
     }
 }
 
@@ -922,7 +963,7 @@ fn emit_client(api: &Api) -> TokenStream {
         let deprecated = op
             .deprecated
             .then(|| quote!(#[deprecated = "deprecated by the API"]));
-        let wait = op.poll.as_ref().map(|poll| emit_poll(api, op, poll));
+        let wait = op.poll.as_ref().map(|poll| emit_poll(op, poll));
         quote! {
             #wait
 
@@ -985,17 +1026,57 @@ fn emit_client(api: &Api) -> TokenStream {
     }
 }
 
+/// The enum of an operation with several success responses.
+fn emit_alternatives(op: &Operation, _err_ty: &TokenStream) -> TokenStream {
+    let Some(enum_name) = &op.success.enum_name else {
+        return quote!();
+    };
+    let e = ident(enum_name);
+    let doc = format!(
+        " The success responses of [`Client::{}`], by status.",
+        op.method_name
+    );
+    let variants = op.success.alternatives.iter().map(|alt| {
+        let v = ident(&alt.name);
+        let text = format!(
+            "HTTP {}: {}",
+            alt.status,
+            alt.docs.as_deref().unwrap_or("no description").trim()
+        );
+        let d = docs(Some(&text), "");
+        match &alt.ty {
+            Some(t) => {
+                let t = rust_type(t);
+                quote!(#d #v(#t),)
+            }
+            None => quote!(#d #v,),
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum #e {
+            #( #variants )*
+            /// A success status the spec does not document, with its raw body.
+            Other {
+                /// The HTTP status.
+                status: u16,
+                /// The body as received.
+                body: Vec<u8>,
+            },
+        }
+    }
+}
+
 /// The waiting method of `x-aqua-poll`.
-fn emit_poll(api: &Api, op: &Operation, poll: &Poll) -> TokenStream {
+fn emit_poll(op: &Operation, poll: &Poll) -> TokenStream {
     let m = ident(&poll.method_name);
     let op_method = ident(&op.method_name);
     let Some(ty) = op.success.ty.as_ref().map(rust_type) else {
         return quote!();
     };
-    let err_ty = match &api.error_type {
-        Some(t) => rust_type(t),
-        None => quote!(::serde_json::Value),
-    };
+    let err_ty = op_error_body(op);
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     let args = required.iter().map(|p| {
         let n = ident(&p.name);
@@ -1119,6 +1200,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
                 ParamLocation::Path => "path parameter",
                 ParamLocation::Query => "query parameter",
                 ParamLocation::Header => "header",
+                ParamLocation::Cookie => "cookie",
             };
             text.push_str(&format!("\n\nSent as the `{}` {loc}.", p.wire));
             let d = docs(Some(&text), "");
@@ -1238,6 +1320,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             }
             ParamLocation::Query => quote!(request = request.query(#wire, #text);),
             ParamLocation::Header => quote!(request = request.header(#wire, #text);),
+            ParamLocation::Cookie => quote!(request = request.cookie(#wire, &#text);),
         };
         if p.idempotency_key {
             sets.push(quote! {
@@ -1254,9 +1337,11 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
     }
     let mut body_code = Vec::new();
     if let Some(body) = &op.body {
+        let media = &body.media_type;
         let encode = match body.encoding {
             BodyEncoding::Json => quote!(request = request.json(body);),
             BodyEncoding::Form => quote!(request = request.form(body);),
+            BodyEncoding::Binary => quote!(request = request.bytes(body.clone(), #media);),
         };
         let validate = is_request_struct(api, &body.ty)
             .then(|| quote!(body.validate().map_err(::aqua_runtime::Error::invalid_request)?;));
@@ -1278,33 +1363,58 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             });
         }
     }
-    let err_ty = match &api.error_type {
-        Some(t) => rust_type(t),
-        None => quote!(::serde_json::Value),
-    };
-    let (output, finish) = match &op.success.ty {
-        Some(t) => {
-            let ty = rust_type(t);
-            let check = match &op.success.error_unless_field {
-                Some(f) => {
-                    let f = ident(f);
-                    quote!(Some(|value: &#ty| value.#f.is_some()))
+    let err_ty = op_error_body(op);
+    let error = op_error(api, op);
+    let alternatives = emit_alternatives(op, &err_ty);
+    let (output, finish) = match &op.success.enum_name {
+        Some(enum_name) => {
+            let e = ident(enum_name);
+            let arms = op.success.alternatives.iter().map(|alt| {
+                let v = ident(&alt.name);
+                let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
+                match &alt.ty {
+                    Some(t) => {
+                        let t = rust_type(t);
+                        quote!(#code => Ok(#e::#v(raw.json::<#t, #err_ty>()?)),)
+                    }
+                    None => quote!(#code => Ok(#e::#v),),
                 }
-                None => quote!(None),
-            };
+            });
             (
-                ty.clone(),
-                quote!(request.send_json::<#ty, #err_ty>(#check).await),
+                quote!(#e),
+                quote! {
+                    let raw = request.send_raw::<#err_ty>().await?;
+                    match raw.status.as_u16() {
+                        #( #arms )*
+                        status => Ok(#e::Other { status, body: raw.body.to_vec() }),
+                    }
+                },
             )
         }
-        None if !op.success.binary.is_empty() => {
-            let accept = op.success.binary.join(", ");
-            (
-                quote!(::aqua_runtime::Download),
-                quote!(request.accept(#accept).send_download::<#err_ty>().await),
-            )
-        }
-        None => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
+        None => match &op.success.ty {
+            Some(t) => {
+                let ty = rust_type(t);
+                let check = match &op.success.error_unless_field {
+                    Some(f) => {
+                        let f = ident(f);
+                        quote!(Some(|value: &#ty| value.#f.is_some()))
+                    }
+                    None => quote!(None),
+                };
+                (
+                    ty.clone(),
+                    quote!(request.send_json::<#ty, #err_ty>(#check).await),
+                )
+            }
+            None if !op.success.binary.is_empty() => {
+                let accept = op.success.binary.join(", ");
+                (
+                    quote!(::aqua_runtime::Download),
+                    quote!(request.accept(#accept).send_download::<#err_ty>().await),
+                )
+            }
+            None => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
+        },
     };
     let start = if op.at_origin {
         quote!(request_at_origin)
@@ -1337,7 +1447,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             ///
             /// On success:
             #send_doc
-            pub async fn send(self) -> Result<#output, Error> {
+            pub async fn send(self) -> Result<#output, #error> {
                 #( #checks )*
                 #( #segments )*
                 #path
@@ -1348,8 +1458,10 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             }
         }
 
+        #alternatives
+
         impl<'a> ::std::future::IntoFuture for #b<'a> {
-            type Output = Result<#output, Error>;
+            type Output = Result<#output, #error>;
             type IntoFuture = ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a>>;
 
             fn into_future(self) -> Self::IntoFuture {
@@ -1505,6 +1617,10 @@ fn emit_server(api: &Api) -> TokenStream {
                     used.insert("header_value");
                     quote!(header_value(&parts.headers, #wire))
                 }
+                ParamLocation::Cookie => {
+                    used.insert("cookie_value");
+                    quote!(cookie_value(&parts.headers, #wire))
+                }
             };
             let value = match (&p.ty, is_path) {
                 (TypeRef::String, _) => raw,
@@ -1538,11 +1654,12 @@ fn emit_server(api: &Api) -> TokenStream {
                 (BodyEncoding::Json, true) => "json_body",
                 (BodyEncoding::Json, false) => "optional_json_body",
                 (BodyEncoding::Form, _) => "form_body",
+                (BodyEncoding::Binary, _) => "bytes_body",
             };
             used.insert(helper);
             let helper = ident(helper);
             let decode = quote!(#helper(body).await?);
-            let (ty, decode) = if body.required || body.encoding == BodyEncoding::Form {
+            let (ty, decode) = if body.required || body.encoding != BodyEncoding::Json {
                 (t, decode)
             } else {
                 (quote!(Option<#t>), decode)
@@ -1589,6 +1706,10 @@ fn emit_server(api: &Api) -> TokenStream {
             }
         });
         let (reply, status) = match (&op.success.ty, op.success.binary.is_empty()) {
+            _ if op.success.enum_name.is_some() => {
+                let e = ident(op.success.enum_name.as_deref().unwrap_or_default());
+                (quote!(Reply<super::#e>), op.success.status)
+            }
             (Some(t), _) => {
                 let t = rust_type_in(t, &sup);
                 (quote!(Reply<#t>), op.success.status)
@@ -1607,10 +1728,34 @@ fn emit_server(api: &Api) -> TokenStream {
             quote!(#input::decode(base_path, request).await)
         };
         let status = proc_macro2::Literal::u16_unsuffixed(status);
+        let respond = match &op.success.enum_name {
+            Some(enum_name) => {
+                let e = ident(enum_name);
+                used.insert("json_response");
+                used.insert("empty_response");
+                used.insert("bytes_response");
+                let arms = op.success.alternatives.iter().map(|alt| {
+                    let v = ident(&alt.name);
+                    let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
+                    if alt.ty.is_some() {
+                        quote!(super::#e::#v(body) => json_response(status(#code), &body),)
+                    } else {
+                        quote!(super::#e::#v => empty_response(status(#code)),)
+                    }
+                });
+                quote! {
+                    api.#m(input).await.into_response_by(|value| match value {
+                        #( #arms )*
+                        super::#e::Other { status: code, body } => bytes_response(status(code), body),
+                    })
+                }
+            }
+            None => quote!(api.#m(input).await.into_response_with(status(#status))),
+        };
         glue.push(quote! {
             async fn #handle<A: Api>(api: Arc<A>, base_path: &'static str, #params_arg request: Request) -> Response {
                 match #call_decode {
-                    Ok(input) => api.#m(input).await.into_response_with(status(#status)),
+                    Ok(input) => #respond,
                     Err(rejection) => *rejection,
                 }
             }

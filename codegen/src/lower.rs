@@ -995,7 +995,6 @@ impl<'a> Lowerer<'a> {
     fn operations(&mut self, security: &[SecurityScheme]) -> (Vec<Operation>, Option<TypeRef>) {
         let mut ops = Vec::new();
         let mut method_scope = Scope::with_reserved(RESERVED_METHODS);
-        let mut error_type: Option<(TypeRef, String)> = None;
         let known: BTreeSet<&str> = security.iter().map(|s| s.key.as_str()).collect();
         for (path, item) in &self.doc.paths.paths {
             let at_path = Pointer::root().push("paths").push(path);
@@ -1026,7 +1025,8 @@ impl<'a> Lowerer<'a> {
             for (method, key, op) in methods {
                 let Some(op) = op else { continue };
                 let at = at_path.push(key);
-                if let Some(o) = self.operation(
+                let mut op_error: Option<(TypeRef, String)> = None;
+                if let Some(mut o) = self.operation(
                     path,
                     method,
                     item,
@@ -1034,13 +1034,30 @@ impl<'a> Lowerer<'a> {
                     &at,
                     &mut method_scope,
                     &known,
-                    &mut error_type,
+                    &mut op_error,
                 ) {
+                    o.error_type = op_error.map(|(t, _)| t);
                     ops.push(o);
                 }
             }
         }
-        (ops, error_type.map(|(t, _)| t))
+        // One error type for the whole client when every operation that documents error bodies
+        // agrees; otherwise each operation keeps its own.
+        let mut distinct: Vec<&TypeRef> =
+            ops.iter().filter_map(|o| o.error_type.as_ref()).collect();
+        distinct.sort();
+        distinct.dedup();
+        let shared = match distinct.as_slice() {
+            [] => None,
+            [one] => Some((*one).clone()),
+            _ => return (ops, None),
+        };
+        if let Some(t) = &shared {
+            for o in &mut ops {
+                o.error_type.get_or_insert_with(|| t.clone());
+            }
+        }
+        (ops, shared)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1136,11 +1153,7 @@ impl<'a> Lowerer<'a> {
                     ParamLocation::Query
                 }
                 Parameter::Header { .. } => ParamLocation::Header,
-                Parameter::Cookie { .. } => {
-                    self.diags
-                        .error(ptr.push("in"), "cookie parameters are not supported yet");
-                    continue;
-                }
+                Parameter::Cookie { .. } => ParamLocation::Cookie,
             };
             if location == ParamLocation::Path && !data.required {
                 self.diags.error(
@@ -1326,6 +1339,8 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
                 success = Some(Success {
+                    alternatives: Vec::new(),
+                    enum_name: None,
                     status: exact.unwrap_or(first),
                     ty: None,
                     binary,
@@ -1334,18 +1349,43 @@ impl<'a> Lowerer<'a> {
                 });
                 continue;
             }
-            let ty = self.response_body(resp, &rp, &format!("{builder_name} Response"), &prefix);
+            let hint = if is_success {
+                format!("{builder_name} Body")
+            } else {
+                format!("{builder_name} Error Body")
+            };
+            let ty = self.response_body(resp, &rp, &hint, &prefix);
             if is_success {
-                if success.is_some() {
-                    self.diags.error(
-                        rp,
-                        "several success responses per operation are not supported yet",
-                    );
+                if let Some(first) = &mut success {
+                    if !first.binary.is_empty() || first.error_unless_field.is_some() {
+                        self.diags.error(
+                            rp,
+                            "several success responses are supported only with JSON or empty bodies and without `x-aqua-error-in-body`",
+                        );
+                        continue;
+                    }
+                    if first.alternatives.is_empty() {
+                        first.alternatives.push(Alternative {
+                            status: first.status,
+                            name: status_name(first.status),
+                            ty: first.ty.clone(),
+                            docs: first.docs.clone(),
+                        });
+                    }
+                    let status = exact.unwrap_or(first_code_of(&key));
+                    first.alternatives.push(Alternative {
+                        status,
+                        name: status_name(status),
+                        ty: ty.flatten(),
+                        docs: Some(resp.description.clone()).filter(|d| !d.trim().is_empty()),
+                    });
                     continue;
                 }
                 let error_unless_field =
                     self.error_in_body(resp, &rp, ty.as_ref().and_then(|t| t.as_ref()), error_type);
                 success = Some(Success {
+                    alternatives: Vec::new(),
+                    enum_name: None,
                     status: exact.unwrap_or(first),
                     ty: ty.flatten(),
                     binary: Vec::new(),
@@ -1356,7 +1396,7 @@ impl<'a> Lowerer<'a> {
                 self.unify_error_type(t, &rp, error_type);
             }
         }
-        let Some(success) = success else {
+        let Some(mut success) = success else {
             self.diags.error(
                 at.push("responses"),
                 "the operation documents no success (2xx) response",
@@ -1364,6 +1404,13 @@ impl<'a> Lowerer<'a> {
             return None;
         };
 
+        if !success.alternatives.is_empty() {
+            let mut scope = Scope::default();
+            for alt in &mut success.alternatives {
+                alt.name = scope.claim(std::mem::take(&mut alt.name));
+            }
+            success.enum_name = Some(self.type_scope.claim(format!("{builder_name}Response")));
+        }
         let poll = match op.extensions.get("x-aqua-poll") {
             Some(spec) => self.poll(spec, &at.push("x-aqua-poll"), &success, method_scope),
             None => None,
@@ -1380,6 +1427,7 @@ impl<'a> Lowerer<'a> {
             at_origin,
             no_auth,
             poll,
+            error_type: None,
             params,
             body,
             success,
@@ -1528,11 +1576,10 @@ impl<'a> Lowerer<'a> {
         at: &Pointer,
         error_type: &mut Option<(TypeRef, String)>,
     ) {
+        // Error responses of one operation with different schemas are kept as JSON values.
         match error_type {
             None => *error_type = Some((t, at.to_string())),
-            Some((existing, first)) if *existing != t => {
-                self.diags.error(at, format!("every error response must use the same schema as `{first}` (one error type per client is supported yet)"));
-            }
+            Some((existing, _)) if *existing != t => *existing = TypeRef::Json,
             Some(_) => {}
         }
     }
@@ -1621,6 +1668,7 @@ impl<'a> Lowerer<'a> {
         };
         let mut ty = None;
         let mut encoding = BodyEncoding::Json;
+        let mut media_type = String::from("application/json");
         if rb.content.len() > 1 {
             self.diags.error(
                 at.push("content"),
@@ -1629,12 +1677,18 @@ impl<'a> Lowerer<'a> {
         }
         for (media, content) in &rb.content {
             let mp = at.push("content").push(media);
+            media_type = media.clone();
+            if is_binary_schema(content) {
+                encoding = BodyEncoding::Binary;
+                ty = Some(TypeRef::Bytes);
+                continue;
+            }
             if is_form(media) {
                 encoding = BodyEncoding::Form;
             } else if !is_json(media) {
                 self.diags.error(
                     mp,
-                    format!("request bodies of type `{media}` are not supported yet (JSON and form-urlencoded are)"),
+                    format!("request bodies of type `{media}` are supported with a `format: binary` schema (raw bytes), or as JSON or form-urlencoded"),
                 );
                 continue;
             }
@@ -1657,6 +1711,7 @@ impl<'a> Lowerer<'a> {
         Some(Body {
             ty: ty?,
             encoding,
+            media_type,
             required: rb.required,
             docs: rb.description.clone(),
         })
@@ -1871,6 +1926,28 @@ fn limits_of(schema: &Schema) -> Limits {
     }
 }
 
+/// A variant name for a success status (`201` → `Created`).
+fn status_name(status: u16) -> String {
+    match status {
+        200 => "Ok",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "NonAuthoritative",
+        204 => "NoContent",
+        205 => "ResetContent",
+        206 => "PartialContent",
+        _ => return format!("Status{status}"),
+    }
+    .to_owned()
+}
+
+/// The first status of a response key (`2XX` → 200).
+fn first_code_of(key: &str) -> u16 {
+    key.trim_end_matches(['X', 'x'])
+        .parse::<u16>()
+        .map_or(200, |d| d * 100)
+}
+
 fn is_form(media: &str) -> bool {
     media
         .split(';')
@@ -1922,7 +1999,7 @@ fn is_scalar(t: &TypeRef, types: &BTreeMap<String, TypeDef>) -> bool {
             Some(TypeKind::Alias(a)) => is_scalar(a, types),
             _ => false,
         },
-        TypeRef::Json | TypeRef::Vec(_) | TypeRef::Map(_) => false,
+        TypeRef::Json | TypeRef::Bytes | TypeRef::Vec(_) | TypeRef::Map(_) => false,
     }
 }
 

@@ -26,7 +26,8 @@ pub struct Api {
     /// Operations in spec order (paths, then methods in `get put post delete options head patch
     /// trace` order).
     pub operations: Vec<Operation>,
-    /// The type of error bodies shared by every operation, if any operation declares one.
+    /// The type of error bodies shared by every operation, when they agree (then `Error` is an
+    /// alias for it); `None` when no operation documents one or they differ.
     pub error_type: Option<TypeRef>,
     /// Every example of the spec, in document order.
     pub examples: Vec<Example>,
@@ -222,6 +223,8 @@ pub enum TypeRef {
     FlexBool,
     /// `aqua_runtime::Secret`: a string never shown by `Debug` (`format: password`).
     Secret,
+    /// `Vec<u8>`: raw bytes (a binary request body).
+    Bytes,
     /// A named type of the model.
     Named(String),
     /// A named enum matched ignoring case: `aqua_runtime::Caseless<Named>`.
@@ -293,6 +296,9 @@ pub struct Operation {
     pub no_auth: bool,
     /// `x-aqua-poll`: a generated method that waits for the resource this operation reads.
     pub poll: Option<Poll>,
+    /// The schema of its error bodies (`Json` when its error responses disagree; `None` when
+    /// it documents none).
+    pub error_type: Option<TypeRef>,
     /// Parameters in declaration order (path-item level first).
     pub params: Vec<Param>,
     /// The JSON request body, if any.
@@ -325,6 +331,8 @@ pub enum ParamLocation {
     Query,
     /// A request header.
     Header,
+    /// A cookie in the `Cookie` header.
+    Cookie,
 }
 
 /// One parameter of an operation.
@@ -379,6 +387,8 @@ pub enum BodyEncoding {
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
+    /// Raw bytes (`format: binary`), sent with `media_type`.
+    Binary,
 }
 
 /// A JSON request body.
@@ -388,6 +398,8 @@ pub struct Body {
     pub ty: TypeRef,
     /// How it is encoded.
     pub encoding: BodyEncoding,
+    /// The media type it is sent as.
+    pub media_type: String,
     /// Whether it must be given.
     pub required: bool,
     /// Rustdoc text.
@@ -407,6 +419,24 @@ pub struct Success {
     /// the body for an error.
     pub error_unless_field: Option<String>,
     /// Rustdoc text of the response.
+    pub docs: Option<String>,
+    /// When the operation documents several success responses: all of them, the first
+    /// included, and the Rust name of the enum the call returns.
+    pub alternatives: Vec<Alternative>,
+    /// Rust name of that enum.
+    pub enum_name: Option<String>,
+}
+
+/// One of several success responses of an operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alternative {
+    /// Its HTTP status.
+    pub status: u16,
+    /// Rust name of its variant (`Ok`, `Created`, `Accepted`, …).
+    pub name: String,
+    /// Its JSON body, if any.
+    pub ty: Option<TypeRef>,
+    /// Rustdoc text.
     pub docs: Option<String>,
 }
 

@@ -456,6 +456,32 @@ impl<'a> Request<'a> {
         self
     }
 
+    /// Adds a cookie (`name=value`, the value percent-encoded) to the `Cookie` header.
+    pub fn cookie(mut self, name: &'static str, value: &str) -> Self {
+        let pair = format!("{name}={}", crate::path::encode_segment(value));
+        match self
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+        {
+            Some((_, existing)) => {
+                existing.push_str("; ");
+                existing.push_str(&pair);
+            }
+            None => self.headers.push(("Cookie", pair)),
+        }
+        self
+    }
+
+    /// Sets a body of raw bytes (an upload) with its media type.
+    pub fn bytes(mut self, body: impl Into<bytes::Bytes>, content_type: &'static str) -> Self {
+        self.body = Some(Ok(EncodedBody {
+            content_type,
+            bytes: body.into(),
+        }));
+        self
+    }
+
     /// Sets a JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.body = Some(
@@ -589,6 +615,44 @@ impl<'a> Request<'a> {
     pub async fn send_download<E: ErrorBody>(self) -> Result<Download, Error<E>> {
         let prepared = self.prepare()?;
         prepared.retrying(|| prepared.download_attempt()).await
+    }
+
+    /// Sends the request and returns a successful response's status and whole body, for
+    /// operations whose success responses differ by status (the caller decodes the body with
+    /// [`RawResponse::json`]). A non-2xx status is an [`Error::Status`]; transient failures are
+    /// retried as with [`send_json`](Self::send_json).
+    pub async fn send_raw<E: ErrorBody>(self) -> Result<RawResponse, Error<E>> {
+        let prepared = self.prepare()?;
+        prepared.retrying(|| prepared.raw_attempt()).await
+    }
+}
+
+/// A successful response read whole: see [`Request::send_raw`].
+#[derive(Clone, Debug)]
+pub struct RawResponse {
+    /// The operation it answers.
+    pub operation: &'static str,
+    /// The HTTP status (2xx).
+    pub status: StatusCode,
+    /// The `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: bytes::Bytes,
+}
+
+impl RawResponse {
+    /// Decodes the body as JSON.
+    pub fn json<T: DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
+        serde_json::from_slice(&self.body).map_err(|source| {
+            Error::Decode(Box::new(DecodeError {
+                operation: self.operation,
+                status: self.status,
+                content_type: self.content_type.clone(),
+                excerpt: excerpt(&self.body, 200),
+                source,
+                attempts: 1,
+            }))
+        })
     }
 }
 
@@ -741,6 +805,31 @@ impl Prepared<'_> {
             }
         }
         Ok(value)
+    }
+
+    /// One attempt of [`Request::send_raw`].
+    async fn raw_attempt<E: ErrorBody>(&self) -> Result<RawResponse, Failure<E>> {
+        let operation = self.operation;
+        let config = &self.core.inner.config;
+        let response = self.execute(TimeLimit::Total(config.timeout)).await?;
+        let server_delay = retry::server_delay(response.status(), response.headers());
+        let fail = |error: Error<E>| Failure {
+            error,
+            server_delay,
+        };
+        let (status, request_id, content_type, body) =
+            read_body(operation, response, config.max_json_body)
+                .await
+                .map_err(fail)?;
+        if !status.is_success() {
+            return Err(fail(status_error(operation, status, request_id, &body)));
+        }
+        Ok(RawResponse {
+            operation,
+            status,
+            content_type,
+            body,
+        })
     }
 
     /// One attempt of [`Request::send_empty`].

@@ -35,7 +35,9 @@ mod retry_tests;
 #[cfg(test)]
 mod test_server;
 
-pub use client::{Auth, ClientConfig, ClientCore, ConfigError, Request, UnknownEnvironment};
+pub use client::{
+    Auth, ClientConfig, ClientCore, ConfigError, RawResponse, Request, UnknownEnvironment,
+};
 pub use download::{Download, DownloadError};
 pub use error::{ApiError, AuthError, DecodeError, Error, ErrorBody, StatusError, TransportError};
 pub use reqwest::{Method, StatusCode};

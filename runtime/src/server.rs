@@ -40,6 +40,32 @@ pub enum Reply<T> {
     Raw(Response),
 }
 
+impl<T> Reply<T> {
+    /// The HTTP response, with `ok` making the response of [`Reply::Ok`] (for operations whose
+    /// success responses differ by status).
+    pub fn into_response_by(self, ok: impl FnOnce(T) -> Response) -> Response {
+        match self {
+            Reply::Ok(value) => ok(value),
+            Reply::Json(status, value) => json_response(status, &value),
+            Reply::Raw(response) => response,
+        }
+    }
+}
+
+/// A response with no body.
+pub fn empty_response(status: StatusCode) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    response
+}
+
+/// A response with raw bytes.
+pub fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+}
+
 impl<T: Serialize> Reply<T> {
     /// The HTTP response, with `success` as the status of [`Reply::Ok`].
     pub fn into_response_with(self, success: StatusCode) -> Response {
@@ -142,6 +168,22 @@ pub fn header_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The value of the cookie `name` in the `Cookie` headers, percent-decoded, if present.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+}
+
 /// The value of the query parameter `name`, if present.
 pub fn query_value(uri: &Uri, name: &str) -> Option<String> {
     let query = uri.query()?;
@@ -201,6 +243,11 @@ pub async fn optional_json_body<T: DeserializeOwned>(body: Body) -> Result<Optio
     serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| bad_request(format!("malformed JSON body: {e}")))
+}
+
+/// A raw request body (an upload).
+pub async fn bytes_body(body: Body) -> Result<Vec<u8>, Rejection> {
+    body_bytes(body).await.map(|b| b.to_vec())
 }
 
 /// Decodes a form-urlencoded request body.

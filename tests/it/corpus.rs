@@ -126,3 +126,71 @@ fn standalone_crates_carry_their_manifest_and_code() {
     };
     assert!(aqua_codegen::standalone_crate(&source, &bad).is_err());
 }
+
+/// Cookies, raw request bodies and several success responses, over HTTP on 127.0.0.1.
+#[tokio::test]
+async fn cookies_uploads_and_several_success_responses_work_end_to_end() {
+    use crate::support::{Reply, TestServer};
+    use aqua_corpus::operations::{Client, Credentials, UploadContentResponse};
+    let server = TestServer::scripted(|r| match r.seq {
+        0 => Reply::json(200, r#"{"id":"a","name":"x"}"#),
+        1 => Reply::new(202, "text/plain", ""),
+        _ => Reply::json(409, r#"{"conflictsWith":"b"}"#),
+    })
+    .await;
+    let client = Client::with_base_url(
+        &format!("http://{}/v2", server.addr),
+        Credentials::bearer("t"),
+    )
+    .unwrap();
+    let first = client
+        .upload_content("a/b", b"\x00\x01raw".to_vec())
+        .session("s 1;x")
+        .await
+        .unwrap();
+    assert!(
+        matches!(&first, UploadContentResponse::Ok(item) if item.id.as_deref() == Some("a")),
+        "{first:?}"
+    );
+    let second = client.upload_content("a", vec![1, 2, 3]).await.unwrap();
+    assert_eq!(second, UploadContentResponse::Accepted);
+    let err = client.upload_content("a", vec![]).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
+    let body = err.body().unwrap();
+    assert_eq!(body.conflicts_with.as_deref(), Some("b"));
+
+    let requests = server.requests();
+    let r = &requests[0];
+    assert_eq!(
+        (r.method.as_str(), r.target.as_str()),
+        ("PUT", "/v2/items/a%2Fb/content")
+    );
+    assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(r.header("cookie"), Some("session=s%201%3Bx"));
+    assert_eq!(r.body, b"\x00\x01raw");
+    assert_eq!(requests[1].header("cookie"), None);
+}
+
+/// Query arrays: exploded (`ids=a&ids=b`) and not (`sizes=1,2`); required headers.
+#[tokio::test]
+async fn query_arrays_follow_their_style() {
+    use crate::support::{Reply, TestServer};
+    use aqua_corpus::operations::{Client, Credentials};
+    let server = TestServer::scripted(|_| Reply::json(200, "[]")).await;
+    let client = Client::with_base_url(
+        &format!("http://{}/v2", server.addr),
+        Credentials::bearer("t"),
+    )
+    .unwrap();
+    let items = client
+        .get_items("req-1")
+        .ids(["a".to_owned(), "b c".to_owned()])
+        .sizes([1, 2])
+        .await
+        .unwrap();
+    assert!(items.is_empty());
+    let r = &server.requests()[0];
+    assert_eq!(r.target, "/v2/items?ids=a&ids=b+c&sizes=1%2C2");
+    assert_eq!(r.header("x-request-id"), Some("req-1"));
+    assert_eq!(r.header("authorization"), Some("Bearer t"));
+}
