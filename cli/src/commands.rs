@@ -103,7 +103,10 @@ fn environment(name: &str) -> Result<Environment, Failure> {
     };
     name.parse()
         .map_err(|e: zuora_aqua::runtime::UnknownEnvironment| {
-            Failure::new(exit::USAGE, e.to_string())
+            Failure::new(
+                exit::USAGE,
+                format!("{e} (or the aliases production, sandbox)"),
+            )
         })
 }
 
@@ -136,7 +139,14 @@ fn spinner(message: &str) -> ProgressBar {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
-    let format = crate::output::format(cli.global.output);
+    // `--output` names the file of `file download`, and the output format everywhere else.
+    let download = matches!(cli.command, Command::File(FileCommand::Download { .. }));
+    let format = if download {
+        crate::output::format(None)
+    } else {
+        crate::output::format(cli.global.output.as_deref())
+    }
+    .map_err(|m| Failure::new(exit::USAGE, m))?;
     match cli.command {
         Command::LastJob { partner, project } => {
             let job = client(&cli.global)?
@@ -156,11 +166,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let client = client(&cli.global)?;
             submit(&client, args, format).await?;
         }
-        Command::File(FileCommand::Download {
-            file_id,
-            output,
-            overwrite,
-        }) => {
+        Command::File(FileCommand::Download { file_id, overwrite }) => {
+            let Some(output) = cli.global.output.as_deref().map(PathBuf::from) else {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    "file download needs --output PATH, the file to write",
+                ));
+            };
             let client = client(&cli.global)?;
             let bytes = download_file(&client, &file_id, &output, overwrite).await?;
             match format {
@@ -352,7 +364,7 @@ async fn serve(port: u16, faults: Vec<String>) -> Result<(), Failure> {
     println!("  basic auth:      ZUORA_USERNAME=demo ZUORA_PASSWORD=demo");
     println!("  OAuth:           ZUORA_CLIENT_ID=demo-client ZUORA_CLIENT_SECRET=demo-secret");
     println!("press Ctrl-C to stop");
-    // Runs until Ctrl-C, which `main` turns into a clean exit.
+    // Runs until Ctrl-C, which `main` reports as an interruption (exit code 130).
     std::future::pending::<()>().await;
     Ok(())
 }

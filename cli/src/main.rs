@@ -74,9 +74,10 @@ pub struct Global {
     /// Seconds allowed for each API call (downloads instead fail after 60 s without data).
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     timeout: u64,
-    /// Output format; JSON by default when standard output is not a terminal.
-    #[arg(long, global = true, value_enum)]
-    output: Option<Format>,
+    /// Output format, `json` or `table` (JSON by default when standard output is not a
+    /// terminal). For `file download`, the file to write instead.
+    #[arg(long, short = 'o', global = true, value_name = "json|table|PATH")]
+    output: Option<String>,
 }
 
 /// How results are printed.
@@ -188,13 +189,10 @@ pub enum FileFormat {
 
 #[derive(Subcommand, Debug)]
 enum FileCommand {
-    /// Stream a file to disk; on any failure no file is left at PATH.
+    /// Stream a file to disk (`--output PATH`); on any failure no file is left at PATH.
     Download {
         /// The file ID (a batch's fileId or one of its segments).
         file_id: String,
-        /// Where to write it.
-        #[arg(long, short = 'o', value_name = "PATH")]
-        output: PathBuf,
         /// Replace PATH if it exists.
         #[arg(long)]
         overwrite: bool,
@@ -209,6 +207,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -235,4 +234,15 @@ fn main() -> ExitCode {
     // Do not wait for a local server or stalled connections on the way out.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Clap checks the whole command line definition (unique names, ids and types).
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -7,12 +7,14 @@ use zuora_aqua::{Job, ResultFile};
 use crate::Format;
 
 /// The format in force: the one asked for, else table on a terminal and JSON on a pipe.
-pub fn format(asked: Option<Format>) -> Format {
-    asked.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    })
+pub fn format(asked: Option<&str>) -> Result<Format, String> {
+    match asked {
+        Some("json") => Ok(Format::Json),
+        Some("table") => Ok(Format::Table),
+        Some(other) => Err(format!("--output must be `json` or `table`, not `{other}`")),
+        None if std::io::stdout().is_terminal() => Ok(Format::Table),
+        None => Ok(Format::Json),
+    }
 }
 
 /// Prints any serializable value as pretty JSON.

@@ -95,14 +95,28 @@ fn rust_type_in(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
     }
 }
 
-/// Whether `Default` can be derived for a value of this type.
+/// Whether `Default` can be derived for a value of this type. A type met again on the way
+/// (a required field leading back to its struct) has no finite default.
 fn has_default(api: &Api, t: &TypeRef) -> bool {
+    default_in(api, t, &mut BTreeSet::new())
+}
+
+fn default_in<'a>(api: &'a Api, t: &'a TypeRef, seen: &mut BTreeSet<&'a str>) -> bool {
     match t {
-        TypeRef::Named(n) => match api.types.get(n).map(|d| &d.kind) {
-            Some(TypeKind::Struct { fields, .. }) => struct_has_default(api, fields),
-            Some(TypeKind::Alias(a)) => has_default(api, a),
-            _ => false,
-        },
+        TypeRef::Named(n) => {
+            if !seen.insert(n) {
+                return false;
+            }
+            let result = match api.types.get(n).map(|d| &d.kind) {
+                Some(TypeKind::Struct { fields, .. }) => fields
+                    .iter()
+                    .all(|f| !f.required || default_in(api, &f.ty, seen)),
+                Some(TypeKind::Alias(a)) => default_in(api, a, seen),
+                _ => false,
+            };
+            seen.remove(n.as_str());
+            result
+        }
         TypeRef::Caseless(_)
         | TypeRef::FlexInt
         | TypeRef::FlexString
@@ -118,22 +132,29 @@ fn struct_has_default(api: &Api, fields: &[Field]) -> bool {
         .all(|f| !f.required || has_default(api, &f.ty))
 }
 
-/// Whether `Eq` can be derived (no floats, no JSON values).
-fn has_eq(api: &Api, t: &TypeRef, depth: usize) -> bool {
-    if depth > 32 {
-        return true;
-    }
+/// Whether `Eq` can be derived (no floats, no unions). Each named type is looked at once.
+fn has_eq(api: &Api, t: &TypeRef) -> bool {
+    eq_in(api, t, &mut BTreeSet::new())
+}
+
+fn eq_in<'a>(api: &'a Api, t: &'a TypeRef, seen: &mut BTreeSet<&'a str>) -> bool {
     match t {
-        TypeRef::F32 | TypeRef::F64 | TypeRef::Json => false,
-        TypeRef::Vec(i) | TypeRef::Map(i) => has_eq(api, i, depth + 1),
-        TypeRef::Named(n) => match api.types.get(n).map(|d| &d.kind) {
-            Some(TypeKind::Struct { fields, .. }) => {
-                fields.iter().all(|f| has_eq(api, &f.ty, depth + 1))
+        TypeRef::F32 | TypeRef::F64 => false,
+        TypeRef::Vec(i) | TypeRef::Map(i) => eq_in(api, i, seen),
+        TypeRef::Named(n) => {
+            if !seen.insert(n) {
+                // Already being checked: its answer comes from the other fields.
+                return true;
             }
-            Some(TypeKind::Alias(a)) => has_eq(api, a, depth + 1),
-            Some(TypeKind::Union { .. }) => false,
-            _ => true,
-        },
+            match api.types.get(n).map(|d| &d.kind) {
+                Some(TypeKind::Struct { fields, .. }) => {
+                    fields.iter().all(|f| eq_in(api, &f.ty, seen))
+                }
+                Some(TypeKind::Alias(a)) => eq_in(api, a, seen),
+                Some(TypeKind::Union { .. }) => false,
+                _ => true,
+            }
+        }
         _ => true,
     }
 }
@@ -149,7 +170,7 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                 derives.push(quote!(Default));
             }
             derives.push(quote!(PartialEq));
-            if has_eq(api, &TypeRef::Named(def.name.clone()), 0) {
+            if has_eq(api, &TypeRef::Named(def.name.clone())) {
                 derives.push(quote!(Eq));
             }
             let fields = fields.iter().map(|f| {
@@ -482,6 +503,10 @@ fn limit_checks(f: &Field) -> Vec<TokenStream> {
         let msg = format!("`{wire}` is longer than {max} characters");
         let lit = proc_macro2::Literal::usize_unsuffixed(max);
         out.push(quote!(if #text.chars().count() > #lit { return Err(#msg.to_owned()); }));
+    }
+    if let (Some(pattern), Some(text)) = (&l.pattern, &text) {
+        let msg = format!("`{wire}` does not match the pattern `{pattern}`");
+        out.push(quote!(if !::aqua_runtime::pattern::matches(#text, #pattern) { return Err(#msg.to_owned()); }));
     }
     if let (Some(min), Some(text)) = (l.min_length, &text) {
         let msg = format!("`{wire}` is shorter than {min} characters");
@@ -1289,7 +1314,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
     for p in op.params.iter().filter(|p| !p.transport) {
         let n = ident(&p.name);
         let wire = &p.wire;
-        let check = p.max_length.map(|max| {
+        let length = p.max_length.map(|max| {
             let msg = format!("`{wire}` is longer than {max} characters");
             let max = proc_macro2::Literal::usize_unsuffixed(max);
             quote! {
@@ -1298,6 +1323,22 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
                 }
             }
         });
+        let pattern = p
+            .pattern
+            .as_ref()
+            .filter(|_| p.ty == TypeRef::String)
+            .map(|pattern| {
+                let msg = format!("`{wire}` does not match the pattern `{pattern}`");
+                quote! {
+                    if !::aqua_runtime::pattern::matches(value, #pattern) {
+                        return Err(::aqua_runtime::Error::invalid_request(#msg));
+                    }
+                }
+            });
+        let check = match (length, pattern) {
+            (None, None) => None,
+            (a, b) => Some(quote!(#a #b)),
+        };
         let text = match p.ty {
             TypeRef::String => quote!(value.clone()),
             _ => quote!(value.to_string()),

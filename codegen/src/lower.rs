@@ -111,6 +111,7 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<Api, Diagnostics> {
     }
     let servers = l.servers();
     let security = l.security();
+    l.alias_cycles();
     l.diags.check()?;
 
     // Phase 3: operations and their examples.
@@ -202,6 +203,33 @@ impl<'a> Lowerer<'a> {
         match self.doc.components.as_ref()?.schemas.get(key)? {
             ReferenceOr::Item(s) => Some(s),
             ReferenceOr::Reference { .. } => None,
+        }
+    }
+
+    /// Schemas that are only `$ref`s leading back to themselves never reach a type.
+    fn alias_cycles(&mut self) {
+        let mut bad = Vec::new();
+        for (name, def) in &self.types {
+            let mut seen = BTreeSet::new();
+            let mut current = name.as_str();
+            loop {
+                if !seen.insert(current) {
+                    bad.push((def.origin.clone(), name.clone()));
+                    break;
+                }
+                match self.types.get(current).map(|d| &d.kind) {
+                    Some(TypeKind::Alias(TypeRef::Named(next) | TypeRef::Caseless(next))) => {
+                        current = next;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        for (origin, name) in bad {
+            self.diags.error(
+                origin,
+                format!("`{name}` is a `$ref` cycle that never reaches a schema of its own"),
+            );
         }
     }
 
@@ -838,6 +866,12 @@ impl<'a> Lowerer<'a> {
                     limits_of(s),
                 ),
             };
+            let mut limits = limits;
+            if let Some(p) = limits.pattern.take() {
+                if self.check_pattern(&p, &prop_at_pattern(&p_at(at, wire))) {
+                    limits.pattern = Some(p);
+                }
+            }
             fields.push(Field {
                 name: scope.claim(names::field_name(wire)),
                 wire: wire.clone(),
@@ -1182,13 +1216,15 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             let explode = data.explode.unwrap_or(true);
-            let max_length = match schema {
+            let (max_length, pattern) = match schema {
                 ReferenceOr::Item(Schema {
                     schema_kind: SchemaKind::Type(Type::String(s)),
                     ..
-                }) => s.max_length,
-                _ => None,
+                }) => (s.max_length, s.pattern.clone()),
+                _ => (None, None),
             };
+            let pattern =
+                pattern.filter(|p| self.check_pattern(p, &ptr.push("schema").push("pattern")));
             let docs = data.description.clone().or_else(|| match schema {
                 ReferenceOr::Reference { reference } => self.referenced_docs(reference),
                 ReferenceOr::Item(s) => s.schema_data.description.clone(),
@@ -1225,6 +1261,7 @@ impl<'a> Lowerer<'a> {
                 required: data.required,
                 docs,
                 max_length,
+                pattern,
                 transport,
             });
         }
@@ -1357,7 +1394,10 @@ impl<'a> Lowerer<'a> {
             let ty = self.response_body(resp, &rp, &hint, &prefix);
             if is_success {
                 if let Some(first) = &mut success {
-                    if !first.binary.is_empty() || first.error_unless_field.is_some() {
+                    if !first.binary.is_empty()
+                        || first.error_unless_field.is_some()
+                        || resp.extensions.contains_key("x-aqua-error-in-body")
+                    {
                         self.diags.error(
                             rp,
                             "several success responses are supported only with JSON or empty bodies and without `x-aqua-error-in-body`",
@@ -1517,6 +1557,20 @@ impl<'a> Lowerer<'a> {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
         })
+    }
+
+    /// Whether `pattern` is a regular expression the client can check; records an error if not.
+    fn check_pattern(&mut self, pattern: &str, at: &Pointer) -> bool {
+        match regex_lite::Regex::new(pattern) {
+            Ok(_) => true,
+            Err(e) => {
+                self.diags.error(
+                    at,
+                    format!("`pattern` is not a supported regular expression: {e}"),
+                );
+                false
+            }
+        }
     }
 
     /// Splits a path template into literal parts and path parameters.
@@ -1899,12 +1953,21 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+fn p_at(at: &Pointer, wire: &str) -> Pointer {
+    at.push("properties").push(wire)
+}
+
+fn prop_at_pattern(p: &Pointer) -> Pointer {
+    p.push("pattern")
+}
+
 /// The limits a schema documents for its value.
 fn limits_of(schema: &Schema) -> Limits {
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(t)) => Limits {
             min_length: t.min_length,
             max_length: t.max_length,
+            pattern: t.pattern.clone(),
             ..Limits::default()
         },
         SchemaKind::Type(Type::Integer(t)) => Limits {

@@ -178,6 +178,8 @@ pub struct Limits {
     pub min_items: Option<usize>,
     /// `maxItems`.
     pub max_items: Option<usize>,
+    /// `pattern` (strings).
+    pub pattern: Option<String>,
 }
 
 impl Limits {
@@ -352,6 +354,8 @@ pub struct Param {
     pub docs: Option<String>,
     /// `maxLength`, checked before sending.
     pub max_length: Option<usize>,
+    /// `pattern`, checked before sending.
+    pub pattern: Option<String>,
     /// `x-aqua-transport`: the transport sets this header itself; no setter is generated.
     pub transport: bool,
     /// `x-aqua-idempotency-key`: the request's idempotency key, generated when not given.

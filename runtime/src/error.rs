@@ -404,11 +404,25 @@ fn write_causes(
 }
 
 /// At most `max` characters of `bytes` as text, marked when cut.
+/// At most `max` characters of `bytes` as one line of text (runs of whitespace and control
+/// characters become one space), marked when cut.
 pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
-    let text = text.trim();
-    let mut out: String = text.chars().take(max).collect();
-    if text.chars().nth(max).is_some() {
+    let mut flat = String::with_capacity(text.len().min(max * 4));
+    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !flat.is_empty() {
+            flat.push(' ');
+        }
+        flat.push_str(word);
+        if flat.chars().count() > max {
+            break;
+        }
+    }
+    let mut out: String = flat.chars().take(max).collect();
+    if flat.chars().nth(max).is_some() {
         out.push('…');
     }
     out
@@ -447,5 +461,9 @@ mod tests {
     fn excerpts_are_short_and_marked() {
         assert_eq!(excerpt(b"  <html>  ", 10), "<html>");
         assert_eq!(excerpt("abcdé".as_bytes(), 3), "abc…");
+        assert_eq!(
+            excerpt(b"<html>\n  <body>\r\n\tBad gateway</body>\n</html>\n", 100),
+            "<html> <body> Bad gateway</body> </html>"
+        );
     }
 }

@@ -21,6 +21,7 @@ pub mod error;
 pub mod examples;
 mod oauth;
 pub mod path;
+pub mod pattern;
 pub mod retry;
 pub mod secret;
 #[cfg(feature = "server")]

@@ -216,6 +216,16 @@ async fn documented_limits_are_checked_before_sending() {
         err.to_string(),
         "invalid request: `Zuora-Track-Id` is longer than 64 characters"
     );
+    // The spec's pattern forbids `:` `;` `"` `'` in the track id.
+    let err = basic(&server)
+        .get_last_completed_job("p", "q")
+        .zuora_track_id("job:42")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request: `Zuora-Track-Id` does not match the pattern `^[^:;\"']*$`"
+    );
     let err = basic(&server)
         .get_last_completed_job("p", "q")
         .zuora_track_id("bad\nvalue")
