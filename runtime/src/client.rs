@@ -937,10 +937,10 @@ async fn read_body<E>(
     };
     let request_id = header("zuora-request-id");
     let content_type = header("content-type");
-    let too_large = |len: usize| {
-        Error::invalid_request(format!(
-            "{operation}: the response body ({len} bytes or more) exceeds the limit of {max} bytes"
-        ))
+    let too_large = |_len: usize| Error::TooLarge {
+        operation,
+        status,
+        limit: max,
     };
     if let Some(len) = response.content_length() {
         if len > max as u64 {

@@ -96,6 +96,16 @@ pub enum Error<E> {
     Auth(Box<AuthError>),
     /// A download failed after its response started (see [`Download`](crate::Download)).
     Download(Box<DownloadError>),
+    /// A JSON response body was larger than [`ClientConfig::max_json_body`](crate::ClientConfig);
+    /// it was refused instead of being buffered.
+    TooLarge {
+        /// The operation that failed.
+        operation: &'static str,
+        /// The HTTP status of the response.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 /// The token endpoint refused to issue an OAuth access token, could not be reached, or
@@ -223,6 +233,7 @@ impl<E> Error<E> {
             Error::Transport(e) => e.source.status(),
             Error::Auth(e) => e.status,
             Error::Download(e) => e.status(),
+            Error::TooLarge { status, .. } => Some(*status),
             Error::InvalidRequest { .. } => None,
         }
     }
@@ -254,7 +265,10 @@ impl<E> Error<E> {
             Error::Status(e) => Some(e.attempts),
             Error::Api(e) => Some(e.attempts),
             Error::Decode(e) => Some(e.attempts),
-            Error::InvalidRequest { .. } | Error::Auth(_) | Error::Download(_) => None,
+            Error::InvalidRequest { .. }
+            | Error::Auth(_)
+            | Error::Download(_)
+            | Error::TooLarge { .. } => None,
         }
     }
 
@@ -265,7 +279,10 @@ impl<E> Error<E> {
             Error::Status(e) => e.attempts = attempts,
             Error::Api(e) => e.attempts = attempts,
             Error::Decode(e) => e.attempts = attempts,
-            Error::InvalidRequest { .. } | Error::Auth(_) | Error::Download(_) => {}
+            Error::InvalidRequest { .. }
+            | Error::Auth(_)
+            | Error::Download(_)
+            | Error::TooLarge { .. } => {}
         }
     }
 
@@ -276,6 +293,7 @@ impl<E> Error<E> {
             Error::Status(e) => Some(e.operation),
             Error::Api(e) => Some(e.operation),
             Error::Decode(e) => Some(e.operation),
+            Error::TooLarge { operation, .. } => Some(operation),
             Error::InvalidRequest { .. } | Error::Auth(_) | Error::Download(_) => None,
         }
     }
@@ -306,6 +324,14 @@ impl<E: ErrorBody> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidRequest { message } => write!(f, "invalid request: {message}"),
+            Error::TooLarge {
+                operation,
+                status,
+                limit,
+            } => write!(
+                f,
+                "{operation}: the HTTP {status} response body is larger than the limit of {limit} bytes (ClientConfig::max_json_body); it was not read"
+            ),
             Error::Transport(e) => {
                 write!(f, "{}: ", e.operation)?;
                 if e.source.is_timeout() {

@@ -50,7 +50,11 @@ async fn json_bodies_announced_over_the_limit_are_refused() {
         .await
         .expect_err("over the limit");
     assert!(
-        e.to_string().contains("exceeds the limit of 64 bytes"),
+        matches!(e, zuora_aqua::runtime::Error::TooLarge { limit: 64, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("larger than the limit of 64 bytes"),
         "{e}"
     );
     server.shutdown().await;
@@ -101,7 +105,7 @@ async fn endless_chunked_bodies_are_cut_at_the_limit() {
         .expect_err("over the limit");
     assert!(
         e.to_string()
-            .contains(&format!("exceeds the limit of {LIMIT} bytes")),
+            .contains(&format!("larger than the limit of {LIMIT} bytes")),
         "{e}"
     );
     let sent = tokio::time::timeout(Duration::from_secs(30), hostile)
