@@ -5,13 +5,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderName, HeaderValue, IF_RANGE, RANGE, USER_AGENT,
+};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Secret;
-use crate::download::{Download, DownloadError};
+use crate::download::{Download, DownloadError, Reopen, ReopenFailure, Resumer};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, StatusError, TransportError, excerpt};
 use crate::oauth::{IssuedToken, OAuth};
 use crate::retry::{self, Failure, IDEMPOTENCY_KEY, RetryConfig};
@@ -61,6 +63,7 @@ pub enum Auth {
 /// | [`connect_timeout`](Self::connect_timeout) | 10 s | each connection |
 /// | [`timeout`](Self::timeout) | 60 s | each attempt of a JSON call, body included; each OAuth token request |
 /// | [`download_stall_timeout`](Self::download_stall_timeout) | 60 s | the wait for a download's response head, then for each next byte; no limit on a download's total time |
+/// | [`download_resume_attempts`](Self::download_resume_attempts) | 3 | range requests resuming one download whose body broke off (see [`Download`]) |
 /// | [`max_json_body`](Self::max_json_body) | 256 MiB | each JSON response body |
 /// | [`retry`](Self::retry) | [`RetryConfig::default`]: 3 attempts, backoff from 200 ms up to 20 s, no retry past 2 min | each request (see the [`retry` module](crate::retry)) |
 ///
@@ -79,6 +82,9 @@ pub struct ClientConfig {
     /// Longest wait for the next byte of a download, including its response head (default
     /// 60 s). Downloads have no limit on their total time.
     pub download_stall_timeout: Duration,
+    /// The most range requests made to resume one download whose body broke off (default 3;
+    /// 0 never resumes). See [`Download`] for when a download can be resumed.
+    pub download_resume_attempts: u32,
     /// How failed attempts are retried (default [`RetryConfig::default`]; no retry with
     /// [`RetryConfig::disabled`]).
     pub retry: RetryConfig,
@@ -91,6 +97,7 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(60),
             max_json_body: 256 * 1024 * 1024,
             download_stall_timeout: Duration::from_secs(60),
+            download_resume_attempts: 3,
             retry: RetryConfig::default(),
         }
     }
@@ -118,6 +125,12 @@ impl ClientConfig {
     /// Sets the longest wait for the next byte of a download.
     pub fn with_download_stall_timeout(mut self, timeout: Duration) -> Self {
         self.download_stall_timeout = timeout;
+        self
+    }
+
+    /// Sets the most range requests made to resume one download (0 never resumes).
+    pub fn with_download_resume_attempts(mut self, attempts: u32) -> Self {
+        self.download_resume_attempts = attempts;
         self
     }
 
@@ -423,6 +436,7 @@ impl ClientCore {
 }
 
 /// An encoded request body.
+#[derive(Clone)]
 struct EncodedBody {
     content_type: &'static str,
     bytes: bytes::Bytes,
@@ -537,7 +551,7 @@ impl<'a> Request<'a> {
     }
 
     /// Checks the headers and encodes the body, once for all attempts.
-    fn prepare<E>(self) -> Result<Prepared<'a>, Error<E>> {
+    fn prepare<E>(self) -> Result<Prepared, Error<E>> {
         let inner = &self.core.inner;
         let prefix = if self.at_origin {
             &inner.origin
@@ -562,7 +576,7 @@ impl<'a> Request<'a> {
             .iter()
             .any(|(name, _)| name.as_str().eq_ignore_ascii_case(IDEMPOTENCY_KEY));
         Ok(Prepared {
-            core: self.core,
+            core: self.core.clone(),
             repeatable: retry::may_repeat(&self.method, has_key),
             method: self.method,
             url,
@@ -611,9 +625,12 @@ impl<'a> Request<'a> {
     ///
     /// Transient failures before the response head arrives with a success status (no
     /// connection, a stalled head, HTTP 429 or 5xx) are retried as with
-    /// [`send_json`](Self::send_json); failures while reading the [`Download`] are not.
+    /// [`send_json`](Self::send_json); failures while reading the [`Download`] are not
+    /// retried, but a body that breaks off is resumed with range requests when the server
+    /// supports them and the request may be repeated (up to
+    /// [`ClientConfig::download_resume_attempts`] times; see [`Download`]).
     pub async fn send_download<E: ErrorBody>(self) -> Result<Download, Error<E>> {
-        let prepared = self.prepare()?;
+        let prepared = Arc::new(self.prepare()?);
         prepared.retrying(|| prepared.download_attempt()).await
     }
 
@@ -656,9 +673,11 @@ impl RawResponse {
     }
 }
 
-/// A request ready to be sent, as many times as its attempts need.
-struct Prepared<'a> {
-    core: &'a ClientCore,
+/// A request ready to be sent, as many times as its attempts need (and, for a download, its
+/// resumptions).
+#[derive(Clone)]
+struct Prepared {
+    core: ClientCore,
     method: Method,
     url: String,
     /// The path as given, for logs.
@@ -673,7 +692,7 @@ struct Prepared<'a> {
     repeatable: bool,
 }
 
-impl Prepared<'_> {
+impl Prepared {
     /// Makes the attempts of `attempt` under the client's retry settings.
     async fn retrying<T, E, F, Fut>(&self, attempt: F) -> Result<T, Error<E>>
     where
@@ -853,14 +872,14 @@ impl Prepared<'_> {
 
     /// One attempt of [`Request::send_download`]: up to a success status, or an error status
     /// with (the start of) its body.
-    async fn download_attempt<E: ErrorBody>(&self) -> Result<Download, Failure<E>> {
+    async fn download_attempt<E: ErrorBody>(self: &Arc<Self>) -> Result<Download, Failure<E>> {
         const MAX_ERROR_BODY: usize = 64 * 1024;
         let operation = self.operation;
         let stall = self.core.inner.config.download_stall_timeout;
         let mut response = self.execute(TimeLimit::Stall(stall)).await?;
         let status = response.status();
         if status.is_success() {
-            return Ok(Download::new(response, stall));
+            return Ok(Download::new(response, stall, self.resumer()));
         }
         let server_delay = retry::server_delay(status, response.headers());
         let request_id = response
@@ -883,6 +902,54 @@ impl Prepared<'_> {
             error: status_error(operation, status, request_id, &bytes),
             server_delay,
         })
+    }
+}
+
+impl Prepared {
+    /// What a [`Download`] of this request needs to resume a broken body, or `None` when it
+    /// must not: resumption is disabled, the request may not be repeated (a `POST` without an
+    /// `Idempotency-Key`), or the caller sets `Range`, `If-Range` or `Accept-Encoding` itself.
+    fn resumer(self: &Arc<Self>) -> Option<Resumer> {
+        let config = &self.core.inner.config;
+        let own_ranges = self.headers.iter().any(|(name, _)| {
+            [RANGE, IF_RANGE, ACCEPT_ENCODING]
+                .iter()
+                .any(|reserved| name == reserved)
+        });
+        if config.download_resume_attempts == 0 || !self.repeatable || own_ranges {
+            return None;
+        }
+        let prepared = Arc::clone(self);
+        let reopen: Reopen = Box::new(move |extra| {
+            let prepared = Arc::clone(&prepared);
+            Box::pin(async move { prepared.reopen(extra).await })
+        });
+        Some(Resumer {
+            reopen,
+            attempts: config.download_resume_attempts,
+            operation: self.operation,
+            initial_backoff: config.retry.initial_backoff,
+            max_backoff: config.retry.max_backoff,
+        })
+    }
+
+    /// Sends the request again with the `extra` headers (a range), authenticated as any
+    /// attempt (under OAuth: the cached token, renewed once after HTTP 401), up to the
+    /// response head, whatever its status.
+    async fn reopen(
+        &self,
+        extra: Vec<(HeaderName, HeaderValue)>,
+    ) -> Result<reqwest::Response, ReopenFailure> {
+        let mut request = self.clone();
+        request.headers.extend(extra);
+        let stall = request.core.inner.config.download_stall_timeout;
+        request
+            .execute::<serde_json::Value>(TimeLimit::Stall(stall))
+            .await
+            .map_err(|error| ReopenFailure {
+                transient: retry::reason(&error).is_some(),
+                reason: error.to_string(),
+            })
     }
 }
 

@@ -6,6 +6,31 @@
 //! [`ClientConfig::download_stall_timeout`](crate::ClientConfig::download_stall_timeout), and
 //! with [`DownloadError::Truncated`] when the body ends before (or runs past) its
 //! `Content-Length`. There is no limit on the total time of a download.
+//!
+//! # Resumption
+//!
+//! When the body breaks off (the connection fails, stalls, or closes before `Content-Length`
+//! bytes arrived) and the server said it can resume it, the download asks for the rest with a
+//! range request and goes on reading: the caller sees one body, whichever way it reads it
+//! ([`next_chunk`](Download::next_chunk), [`into_stream`](Download::into_stream),
+//! [`write_to`](Download::write_to), [`save`](Download::save)). A download can be resumed
+//! when its response was `200 OK` with a `Content-Length`, `Accept-Ranges: bytes` and no
+//! `Content-Encoding`, and its request may be repeated (see the
+//! [`retry` module](crate::retry)). Each resumption sends the request again (same method, URL,
+//! headers and credentials; under OAuth the cached token) with `Range: bytes=<received>-`,
+//! `If-Range` with the response's strong `ETag` (or else its `Last-Modified`) when it had
+//! one, and `Accept-Encoding: identity`. Only a `206 Partial Content` whose `Content-Range`
+//! starts at the number of bytes received and whose total is the original `Content-Length` is
+//! appended. Any other answer (`200`, which would restart the file, `416`, another range or
+//! total, another `ETag`) ends the download with the error that broke it off, so that no byte
+//! is ever duplicated or skipped. A resumption request that fails transiently (no connection,
+//! a stalled head, HTTP 429 or 5xx) counts as a resumption and is followed by another after a
+//! backoff. At most [`ClientConfig::download_resume_attempts`][attempts] resumptions (default
+//! 3) are made per download; each is logged with `tracing::warn!` (operation, offset, reason).
+//! When they are used up, the download fails with the error of its last break
+//! ([`DownloadError::Truncated`], [`DownloadError::Transport`] or [`DownloadError::Stalled`]).
+//!
+//! [attempts]: crate::ClientConfig::download_resume_attempts
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -15,9 +40,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
+use reqwest::header::{
+    ACCEPT_ENCODING, ACCEPT_RANGES, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE,
+    ETAG, HeaderMap, HeaderName, HeaderValue, IF_RANGE, LAST_MODIFIED, RANGE,
+};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// A download failed.
@@ -82,16 +111,83 @@ impl DownloadError {
     }
 }
 
+/// Sends a download's request again with extra headers (a range), up to the response head.
+pub(crate) type Reopen = Box<
+    dyn Fn(
+            Vec<(HeaderName, HeaderValue)>,
+        ) -> BoxFuture<'static, Result<reqwest::Response, ReopenFailure>>
+        + Send
+        + Sync,
+>;
+
+/// Why a resumption request got no response head.
+#[derive(Debug)]
+pub(crate) struct ReopenFailure {
+    /// Whether another resumption request may succeed (see [`crate::retry`]).
+    pub(crate) transient: bool,
+    /// The error, for logs (it never shows credentials).
+    pub(crate) reason: String,
+}
+
+/// What the client gives a [`Download`] whose request may be sent again to resume it.
+pub(crate) struct Resumer {
+    /// Sends the request again.
+    pub(crate) reopen: Reopen,
+    /// The most resumption requests (at least 1).
+    pub(crate) attempts: u32,
+    /// The operation, for logs.
+    pub(crate) operation: &'static str,
+    /// The backoff after a resumption request that failed transiently: at most this long
+    /// before the first retry, doubling up to `max_backoff`.
+    pub(crate) initial_backoff: Duration,
+    /// The longest backoff.
+    pub(crate) max_backoff: Duration,
+}
+
+/// A resumable download's means and limits.
+struct Resume {
+    resumer: Resumer,
+    /// The resumption requests left.
+    left: u32,
+    /// The `If-Range` value: the response's strong `ETag`, else its `Last-Modified`.
+    validator: Option<HeaderValue>,
+    /// The response's strong `ETag`, which a partial response must not contradict.
+    etag: Option<HeaderValue>,
+}
+
+/// What reading the current body gave.
+enum Read {
+    Chunk(Bytes),
+    End,
+    /// The body broke off; `resumable` when reading on from `received` makes sense.
+    Failed {
+        error: DownloadError,
+        resumable: bool,
+    },
+}
+
 /// The successful (2xx) response of a download whose body has not been read yet.
 ///
 /// Read it with [`next_chunk`](Self::next_chunk), [`into_stream`](Self::into_stream),
-/// [`write_to`](Self::write_to) or [`save`](Self::save).
+/// [`write_to`](Self::write_to) or [`save`](Self::save). When its body breaks off, it is
+/// resumed with range requests if the server supports them (see the
+/// [module documentation](self#resumption)).
 pub struct Download {
-    response: reqwest::Response,
+    /// The status of the response.
+    status: StatusCode,
+    /// The headers of the response (not those of a resumption).
+    headers: HeaderMap,
+    /// The response whose body is being read: the first, or the last resumption's.
+    body: reqwest::Response,
     stall: Duration,
     expected: Option<u64>,
     received: u64,
+    /// The offset at which the body being read ends, when known.
+    body_end: Option<u64>,
     finished: bool,
+    /// `None` when the download cannot be resumed.
+    resume: Option<Resume>,
+    resumptions: u32,
 }
 
 impl fmt::Debug for Download {
@@ -102,37 +198,74 @@ impl fmt::Debug for Download {
             .field("content_length", &self.expected)
             .field("received", &self.received)
             .field("stall_timeout", &self.stall)
+            .field("resumable", &self.resume.is_some())
+            .field("resumptions", &self.resumptions)
             .finish_non_exhaustive()
     }
 }
 
+/// A header's value as text, if present and readable.
+fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
 impl Download {
-    pub(crate) fn new(response: reqwest::Response, stall: Duration) -> Self {
-        let expected = response
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok());
+    /// The download of `response`; `resumer` when its request may be sent again.
+    pub(crate) fn new(
+        response: reqwest::Response,
+        stall: Duration,
+        resumer: Option<Resumer>,
+    ) -> Self {
+        let headers = response.headers().clone();
+        let expected = header_text(&headers, CONTENT_LENGTH).and_then(|v| v.parse().ok());
+        let ranges = header_text(&headers, ACCEPT_RANGES).is_some_and(|v| {
+            v.split(',')
+                .any(|unit| unit.trim().eq_ignore_ascii_case("bytes"))
+        });
+        let identity = header_text(&headers, CONTENT_ENCODING)
+            .is_none_or(|v| v.is_empty() || v.eq_ignore_ascii_case("identity"));
+        let resumable =
+            response.status() == StatusCode::OK && expected.is_some() && ranges && identity;
+        let resume = resumer
+            .filter(|r| resumable && r.attempts > 0)
+            .map(|resumer| {
+                let etag = headers
+                    .get(ETAG)
+                    .filter(|v| !v.as_bytes().starts_with(b"W/"))
+                    .cloned();
+                let validator = etag.clone().or_else(|| headers.get(LAST_MODIFIED).cloned());
+                Resume {
+                    left: resumer.attempts,
+                    resumer,
+                    validator,
+                    etag,
+                }
+            });
         Download {
-            response,
+            status: response.status(),
+            headers,
+            body: response,
             stall,
             expected,
             received: 0,
+            body_end: expected,
             finished: false,
+            resume,
+            resumptions: 0,
         }
     }
 
-    /// The HTTP status (2xx).
+    /// The HTTP status (2xx) of the response (not of a resumption).
     pub fn status(&self) -> StatusCode {
-        self.response.status()
+        self.status
     }
 
     /// The `Content-Type` header, if present and readable.
     pub fn content_type(&self) -> Option<&str> {
-        self.response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
     }
 
     /// The length announced by the `Content-Length` header, if any.
@@ -140,52 +273,186 @@ impl Download {
         self.expected
     }
 
-    /// All response headers.
+    /// All headers of the response (not those of a resumption).
     pub fn headers(&self) -> &HeaderMap {
-        self.response.headers()
+        &self.headers
+    }
+
+    /// Whether a body that breaks off will be resumed: the server supports range requests,
+    /// the request may be repeated, and resumptions are left.
+    pub fn is_resumable(&self) -> bool {
+        self.resume.as_ref().is_some_and(|r| r.left > 0)
+    }
+
+    /// How many resumption requests have been made so far.
+    pub fn resumptions(&self) -> u32 {
+        self.resumptions
     }
 
     /// The next chunk of the body, or `None` at its end.
     ///
     /// Fails when no byte arrives within the stall timeout, when the connection breaks, and
     /// at the end of the body when the number of bytes received differs from
-    /// `Content-Length`. After an error or the end, it returns `Ok(None)`.
+    /// `Content-Length`, unless the download can be resumed (see the
+    /// [module documentation](self#resumption)): then it resumes the body and goes on. After
+    /// an error or the end, it returns `Ok(None)`.
     pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, DownloadError> {
         if self.finished {
             return Ok(None);
         }
-        let next = tokio::time::timeout(self.stall, self.response.chunk()).await;
-        let result = match next {
-            Err(_) => Err(DownloadError::Stalled { after: self.stall }),
-            Ok(Err(e)) => match self.expected {
-                Some(expected) if ends_early(&e) && self.received < expected => {
-                    Err(DownloadError::Truncated {
-                        expected,
-                        received: self.received,
-                    })
+        loop {
+            let (error, resumable) = match self.read().await {
+                Read::Chunk(chunk) => return Ok(Some(chunk)),
+                Read::End => {
+                    self.finished = true;
+                    return Ok(None);
                 }
-                _ => Err(DownloadError::Transport(e)),
+                Read::Failed { error, resumable } => (error, resumable),
+            };
+            if resumable && self.resume.is_some() {
+                match self.resume(error).await {
+                    Ok(()) => continue,
+                    Err(error) => {
+                        self.finished = true;
+                        return Err(error);
+                    }
+                }
+            }
+            self.finished = true;
+            return Err(error);
+        }
+    }
+
+    /// Reads the next chunk of the current body and checks it against the lengths.
+    async fn read(&mut self) -> Read {
+        let truncated =
+            |expected: u64, received: u64| DownloadError::Truncated { expected, received };
+        let next = tokio::time::timeout(self.stall, self.body.chunk()).await;
+        match next {
+            Err(_) => Read::Failed {
+                error: DownloadError::Stalled { after: self.stall },
+                resumable: true,
+            },
+            Ok(Err(e)) => Read::Failed {
+                error: match self.expected {
+                    Some(expected) if ends_early(&e) && self.received < expected => {
+                        truncated(expected, self.received)
+                    }
+                    _ => DownloadError::Transport(e),
+                },
+                resumable: true,
             },
             Ok(Ok(Some(chunk))) => {
                 self.received += chunk.len() as u64;
-                match self.expected {
-                    Some(expected) if self.received > expected => Err(DownloadError::Truncated {
-                        expected,
-                        received: self.received,
-                    }),
-                    _ => return Ok(Some(chunk)),
+                match self.body_end {
+                    // More than announced: nothing after this point can be trusted.
+                    Some(end) if self.received > end => Read::Failed {
+                        error: truncated(self.expected.unwrap_or(end), self.received),
+                        resumable: false,
+                    },
+                    _ => Read::Chunk(chunk),
                 }
             }
-            Ok(Ok(None)) => match self.expected {
-                Some(expected) if self.received != expected => Err(DownloadError::Truncated {
-                    expected,
-                    received: self.received,
-                }),
-                _ => Ok(()),
-            },
+            Ok(Ok(None)) => {
+                // The body ended early, or a partial response holds less than the rest.
+                let end = self.body_end.into_iter().chain(self.expected).max();
+                match end {
+                    Some(end) if self.received < end => Read::Failed {
+                        error: truncated(self.expected.unwrap_or(end), self.received),
+                        resumable: true,
+                    },
+                    _ => Read::End,
+                }
+            }
+        }
+    }
+
+    /// Resumes the body after `error` broke it off: makes resumption requests until one is
+    /// usable, one is refused, or none is left. Returns `error` when the body cannot go on.
+    ///
+    /// Cancelling it leaves the download resumable; a resumption under way still counts.
+    async fn resume(&mut self, error: DownloadError) -> Result<(), DownloadError> {
+        let Some(resume) = self.resume.as_mut() else {
+            return Err(error);
         };
-        self.finished = true;
-        result.map(|()| None)
+        let operation = resume.resumer.operation;
+        let attempts = resume.resumer.attempts;
+        let offset = self.received;
+        let Some(total) = self.expected else {
+            return Err(error);
+        };
+        let mut failed_requests = 0u32;
+        loop {
+            if resume.left == 0 {
+                tracing::warn!(
+                    operation,
+                    offset,
+                    resumptions = self.resumptions,
+                    reason = %error,
+                    "the download broke off and no resumption is left; giving up"
+                );
+                return Err(error);
+            }
+            resume.left -= 1;
+            self.resumptions += 1;
+            tracing::warn!(
+                operation,
+                offset,
+                total,
+                resumption = self.resumptions,
+                of = attempts,
+                reason = %error,
+                "the download broke off; resuming it with a range request"
+            );
+            if failed_requests > 0 {
+                let backoff = backoff(
+                    resume.resumer.initial_backoff,
+                    resume.resumer.max_backoff,
+                    failed_requests - 1,
+                );
+                tokio::time::sleep(backoff).await;
+            }
+            let mut headers = Vec::with_capacity(3);
+            if let Ok(range) = HeaderValue::from_str(&format!("bytes={offset}-")) {
+                headers.push((RANGE, range));
+            }
+            if let Some(validator) = &resume.validator {
+                headers.push((IF_RANGE, validator.clone()));
+            }
+            headers.push((ACCEPT_ENCODING, HeaderValue::from_static("identity")));
+            let refusal = match (resume.resumer.reopen)(headers).await {
+                Ok(response) => match check_partial(&response, offset, total, resume.etag.as_ref())
+                {
+                    Ok(end) => {
+                        tracing::debug!(operation, offset, end, "the download resumes");
+                        self.body = response;
+                        self.body_end = Some(end);
+                        return Ok(());
+                    }
+                    Err(refusal) => refusal,
+                },
+                Err(failure) => Refusal {
+                    transient: failure.transient,
+                    reason: failure.reason,
+                },
+            };
+            if !refusal.transient {
+                tracing::warn!(
+                    operation,
+                    offset,
+                    reason = %refusal.reason,
+                    "the download cannot be resumed; giving up"
+                );
+                return Err(error);
+            }
+            tracing::warn!(
+                operation,
+                offset,
+                reason = %refusal.reason,
+                "the resumption request failed"
+            );
+            failed_requests += 1;
+        }
     }
 
     /// The body as a stream of chunks, with the checks of [`next_chunk`](Self::next_chunk).
@@ -296,6 +563,104 @@ impl Download {
     }
 }
 
+/// Why a resumption's answer cannot be used.
+struct Refusal {
+    /// Whether another resumption request may be answered usefully.
+    transient: bool,
+    reason: String,
+}
+
+/// Checks that `response` is the rest of a body of `total` bytes from `offset` on; returns
+/// the offset at which its body ends.
+fn check_partial(
+    response: &reqwest::Response,
+    offset: u64,
+    total: u64,
+    etag: Option<&HeaderValue>,
+) -> Result<u64, Refusal> {
+    let refuse = |reason: String| Refusal {
+        transient: false,
+        reason,
+    };
+    let status = response.status();
+    if status != StatusCode::PARTIAL_CONTENT {
+        let transient = matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504);
+        let reason = match status {
+            StatusCode::OK => {
+                "the server answered the range request with the whole file (HTTP 200)".to_owned()
+            }
+            StatusCode::RANGE_NOT_SATISFIABLE => {
+                "the server cannot serve the rest of the file (HTTP 416)".to_owned()
+            }
+            _ => format!(
+                "the server answered the range request with HTTP {}",
+                status.as_u16()
+            ),
+        };
+        return Err(Refusal { transient, reason });
+    }
+    let headers = response.headers();
+    let Some((start, end, range_total)) =
+        header_text(headers, CONTENT_RANGE).and_then(parse_content_range)
+    else {
+        return Err(refuse(
+            "the partial response has no usable Content-Range".to_owned(),
+        ));
+    };
+    if start != offset || range_total != total {
+        return Err(refuse(format!(
+            "the partial response holds bytes {start}-{end}/{range_total}, not {offset}-/{total}"
+        )));
+    }
+    let length = end - start + 1;
+    if let Some(announced) = header_text(headers, CONTENT_LENGTH) {
+        if announced.parse::<u64>().ok() != Some(length) {
+            return Err(refuse(format!(
+                "the partial response's Content-Length ({announced}) does not match its range"
+            )));
+        }
+    }
+    if header_text(headers, CONTENT_ENCODING).is_some_and(|v| !v.eq_ignore_ascii_case("identity")) {
+        return Err(refuse("the partial response is encoded".to_owned()));
+    }
+    if let (Some(expected), Some(got)) = (etag, headers.get(ETAG)) {
+        if expected != got {
+            return Err(refuse(
+                "the file changed: the partial response has another ETag".to_owned(),
+            ));
+        }
+    }
+    Ok(end + 1)
+}
+
+/// `bytes START-END/TOTAL` as `(START, END, TOTAL)`, with `START <= END < TOTAL`.
+fn parse_content_range(text: &str) -> Option<(u64, u64, u64)> {
+    let (unit, rest) = text.split_once(' ')?;
+    if !unit.eq_ignore_ascii_case("bytes") {
+        return None;
+    }
+    let (range, total) = rest.trim().split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    let number = |s: &str| -> Option<u64> {
+        let s = s.trim();
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (start, end, total) = (number(start)?, number(end)?, number(total)?);
+    (start <= end && end < total).then_some((start, end, total))
+}
+
+/// The sleep before the `retry`-th (from 0) new resumption request after failed ones: a
+/// random part of `min(max, initial × 2^retry)`.
+fn backoff(initial: Duration, max: Duration, retry: u32) -> Duration {
+    let ceiling = initial.saturating_mul(2u32.saturating_pow(retry)).min(max);
+    let fraction = (random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    Duration::try_from_secs_f64(ceiling.as_secs_f64() * fraction)
+        .unwrap_or(ceiling)
+        .min(ceiling)
+}
+
 /// Whether a body error means the connection closed before the announced length arrived.
 fn ends_early(error: &reqwest::Error) -> bool {
     let mut source = std::error::Error::source(error);
@@ -371,6 +736,11 @@ async fn create_temp(
 }
 
 fn random_suffix() -> String {
+    format!("{:016x}", random_u64())
+}
+
+/// A number that differs from call to call (not for cryptography).
+fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -380,7 +750,7 @@ fn random_suffix() -> String {
     if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         hasher.write_u128(now.as_nanos());
     }
-    format!("{:016x}", hasher.finish())
+    hasher.finish()
 }
 
 /// Makes a rename in `dir` durable where the platform allows (best effort).
@@ -700,3 +1070,7 @@ mod tests {
         assert!(dir.entries().is_empty());
     }
 }
+
+#[cfg(test)]
+#[path = "resume_tests.rs"]
+mod resume_tests;

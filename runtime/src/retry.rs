@@ -26,8 +26,10 @@
 //! Each retry is logged with `tracing::warn!` (operation, attempt, reason, delay). When the
 //! last attempt fails, its error tells how many attempts were made (`" (after 3 attempts)"`).
 //!
-//! A download is retried only until its response head arrives with a success status: once
-//! [`Download`](crate::Download) hands out bytes, a failure is returned to the caller.
+//! A download is retried only until its response head arrives with a success status. After
+//! that, a body that breaks off is resumed with a `Range` request when the server allows it
+//! (see [`Download`](crate::Download) and `ClientConfig::download_resume_attempts`); otherwise
+//! the failure is returned to the caller.
 //!
 //! The OAuth retry after HTTP 401 (a new token, one more try) happens within an attempt and
 //! is not counted as one.

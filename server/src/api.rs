@@ -22,10 +22,12 @@ use zuora_aqua::{
 };
 
 use crate::Config;
-use crate::bodies::{aqua_error, aqua_message, job_error, malformed, unauthorized, v1_error};
+use crate::bodies::{
+    aqua_error, aqua_message, job_error, json_response, malformed, unauthorized, v1_error,
+};
 use crate::data::{OBJECTS, RenderOptions, Row, Tenant, Value};
 use crate::fault::{self, Fault, Injector, MAX_HOLD};
-use crate::files::{self, CsvOptions, Packaging};
+use crate::files::{self, ByteRange, CsvOptions, Packaging};
 use crate::net::Counters;
 use crate::query::{self, ParsedQuery};
 use crate::rng::Rng;
@@ -134,10 +136,22 @@ enum Refusal {
 
 /// What fault injection leaves to do.
 enum Pre {
-    /// Handle the request; truncate the answer when `true`.
-    Continue(bool),
+    /// Handle the request, cutting the answer as said.
+    Continue(Cut),
     /// Answer this instead.
     Answer(Response),
+}
+
+/// Whether and how an answer is cut short (see [`truncated`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cut {
+    /// Not cut.
+    No,
+    /// Cut, and a file says `Accept-Ranges: none` ([`Fault::Truncated`]).
+    Plain,
+    /// Cut, and a file keeps `Accept-Ranges: bytes` ([`Fault::TruncatedOnce`],
+    /// [`Fault::TruncatedResumable`]).
+    Resumable,
 }
 
 /// The simulated AQuA tenant behind the router.
@@ -322,36 +336,38 @@ impl Simulator {
         }
     }
 
-    /// Applies the fault rules to a request of `operation`.
-    async fn pre(&self, operation: &'static str) -> Pre {
-        let Some(fault) = self.injector.pick(operation) else {
-            return Pre::Continue(false);
+    /// Applies the fault rules to a request of `operation` about `subject` (the file ID of a
+    /// download, empty otherwise).
+    async fn pre(&self, operation: &'static str, subject: &str) -> Pre {
+        let Some(fault) = self.injector.pick(operation, subject) else {
+            return Pre::Continue(Cut::No);
         };
         Counters::bump(&self.counters.faults);
         tracing::info!(operation, ?fault, "injecting a fault");
         match fault {
             Fault::Slow(delay) => {
                 self.hold(delay).await;
-                Pre::Continue(false)
+                Pre::Continue(Cut::No)
             }
             Fault::Hang => {
                 self.hold(MAX_HOLD).await;
                 Pre::Answer(fault::reset())
             }
-            Fault::Truncated => Pre::Continue(true),
+            Fault::Truncated => Pre::Continue(Cut::Plain),
+            Fault::TruncatedOnce | Fault::TruncatedResumable => Pre::Continue(Cut::Resumable),
             other => Pre::Answer(fault::response(&other)),
         }
     }
 
-    /// Logs and, for [`Fault::Truncated`], cuts the answer.
+    /// Logs and, for the `Truncated` faults, cuts the answer.
     async fn finish<T: Serialize>(
         &self,
         operation: &'static str,
         reply: Reply<T>,
-        truncate: bool,
+        cut: Cut,
     ) -> Reply<T> {
         tracing::info!(operation, status = reply_status(&reply), "request handled");
-        if truncate {
+        if cut != Cut::No {
             Reply::Raw(truncated(reply.into_response_with(StatusCode::OK)).await)
         } else {
             reply
@@ -951,19 +967,89 @@ impl Simulator {
         }
     }
 
-    fn download(&self, file_id: &str) -> BinaryReply {
-        let state = self.lock();
-        match state.files.get(file_id) {
-            Some(file) => BinaryReply::Ok {
-                content_type: file.content_type.to_owned(),
-                content_length: Some(file.bytes.len() as u64),
-                body: Body::from(file.bytes.clone()),
-            },
-            None => BinaryReply::Json(
-                StatusCode::NOT_FOUND,
-                v1_error(50000040, format!("File `{file_id}` not found")),
-            ),
+    /// A file, whole or the part its `Range` header asks for.
+    ///
+    /// Every answer with (or about) the file's content says `Accept-Ranges: bytes` and gives
+    /// the file's `ETag` (its ID: files never change). A single range (`bytes=N-`,
+    /// `bytes=N-M`, `bytes=-S`) is answered with `206 Partial Content` and
+    /// `Content-Range: bytes N-M/TOTAL`; a range past the end with
+    /// `416 Range Not Satisfiable` and `Content-Range: bytes */TOTAL`. The range is ignored
+    /// (the whole file is sent with `200`) when `If-Range` is not the file's `ETag`, or when
+    /// the header asks for several ranges or is malformed.
+    fn download(&self, file_id: &str, headers: &HeaderMap) -> BinaryReply {
+        let (content_type, bytes) = {
+            let state = self.lock();
+            match state.files.get(file_id) {
+                Some(file) => (file.content_type, file.bytes.clone()),
+                None => {
+                    return BinaryReply::Json(
+                        StatusCode::NOT_FOUND,
+                        v1_error(50000040, format!("File `{file_id}` not found")),
+                    );
+                }
+            }
+        };
+        let total = bytes.len() as u64;
+        let etag = format!("\"{file_id}\"");
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        let range_header = text(header::RANGE);
+        let validated = text(header::IF_RANGE).is_none_or(|v| v.trim() == etag);
+        let range = if validated {
+            files::byte_range(range_header, total)
+        } else {
+            ByteRange::Whole
+        };
+        let (status, body, content_range) = match range {
+            ByteRange::Whole => (StatusCode::OK, bytes, None),
+            ByteRange::Part { start, end } => {
+                // `start <= end < total`, the length of `bytes`: the casts are lossless.
+                let part = bytes.slice(start as usize..=end as usize);
+                (
+                    StatusCode::PARTIAL_CONTENT,
+                    part,
+                    Some(format!("bytes {start}-{end}/{total}")),
+                )
+            }
+            ByteRange::Unsatisfiable => {
+                tracing::debug!(file = file_id, range = ?range_header, total, "unsatisfiable range");
+                let mut response = json_response(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    &v1_error(
+                        50000020,
+                        format!(
+                            "The requested range is not satisfiable: the file has {total} bytes"
+                        ),
+                    ),
+                );
+                let headers = response.headers_mut();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{total}")) {
+                    headers.insert(header::CONTENT_RANGE, v);
+                }
+                headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+                return BinaryReply::Raw(response);
+            }
+        };
+        if let Some(range) = &content_range {
+            tracing::debug!(file = file_id, %range, "serving part of a file");
         }
+        let length = body.len();
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = status;
+        let out = response.headers_mut();
+        out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        out.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            out.insert(header::ETAG, v);
+        }
+        if let Some(v) = content_range.and_then(|r| HeaderValue::from_str(&r).ok()) {
+            out.insert(header::CONTENT_RANGE, v);
+        }
+        BinaryReply::Raw(response)
     }
 
     fn token(&self, input: &CreateTokenInput) -> Reply<TokenResponse> {
@@ -1010,63 +1096,63 @@ impl Simulator {
 impl Api for Simulator {
     async fn get_last_completed_job(&self, input: GetLastCompletedJobInput) -> Reply<Job> {
         const OP: &str = "getLastCompletedJob";
-        let truncate = match self.pre(OP).await {
-            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), false).await,
-            Pre::Continue(truncate) => truncate,
+        let cut = match self.pre(OP, "").await {
+            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), Cut::No).await,
+            Pre::Continue(cut) => cut,
         };
         let reply = if self.authenticated(&input.headers) {
             self.last_completed(&input.partner, &input.project)
         } else {
             Reply::Raw(unauthorized())
         };
-        self.finish(OP, reply, truncate).await
+        self.finish(OP, reply, cut).await
     }
 
     async fn submit_job(&self, input: SubmitJobInput) -> Reply<Job> {
         const OP: &str = "submitJob";
-        let truncate = match self.pre(OP).await {
-            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), false).await,
-            Pre::Continue(truncate) => truncate,
+        let cut = match self.pre(OP, "").await {
+            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), Cut::No).await,
+            Pre::Continue(cut) => cut,
         };
         let reply = if self.authenticated(&input.headers) {
             self.submit(&input)
         } else {
             Reply::Raw(unauthorized())
         };
-        self.finish(OP, reply, truncate).await
+        self.finish(OP, reply, cut).await
     }
 
     async fn get_job(&self, input: GetJobInput) -> Reply<Job> {
         const OP: &str = "getJob";
-        let truncate = match self.pre(OP).await {
-            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), false).await,
-            Pre::Continue(truncate) => truncate,
+        let cut = match self.pre(OP, "").await {
+            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), Cut::No).await,
+            Pre::Continue(cut) => cut,
         };
         let reply = if self.authenticated(&input.headers) {
             self.get(&input.jobid)
         } else {
             Reply::Raw(unauthorized())
         };
-        self.finish(OP, reply, truncate).await
+        self.finish(OP, reply, cut).await
     }
 
     async fn cancel_job(&self, input: CancelJobInput) -> Reply<Job> {
         const OP: &str = "cancelJob";
-        let truncate = match self.pre(OP).await {
-            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), false).await,
-            Pre::Continue(truncate) => truncate,
+        let cut = match self.pre(OP, "").await {
+            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), Cut::No).await,
+            Pre::Continue(cut) => cut,
         };
         let reply = if self.authenticated(&input.headers) {
             self.cancel(&input.jobid)
         } else {
             Reply::Raw(unauthorized())
         };
-        self.finish(OP, reply, truncate).await
+        self.finish(OP, reply, cut).await
     }
 
     async fn download_file(&self, input: DownloadFileInput) -> BinaryReply {
         const OP: &str = "downloadFile";
-        let truncate = match self.pre(OP).await {
+        let cut = match self.pre(OP, &input.file_id).await {
             Pre::Answer(response) => {
                 tracing::info!(
                     operation = OP,
@@ -1075,10 +1161,10 @@ impl Api for Simulator {
                 );
                 return BinaryReply::Raw(response);
             }
-            Pre::Continue(truncate) => truncate,
+            Pre::Continue(cut) => cut,
         };
         let reply = if self.authenticated(&input.headers) {
-            self.download(&input.file_id)
+            self.download(&input.file_id, &input.headers)
         } else {
             BinaryReply::Raw(unauthorized())
         };
@@ -1087,22 +1173,32 @@ impl Api for Simulator {
             status = binary_status(&reply),
             "request handled"
         );
-        if truncate {
-            BinaryReply::Raw(truncated(reply.into_response_with(StatusCode::OK)).await)
-        } else {
-            reply
+        match cut {
+            Cut::No => reply,
+            Cut::Plain => {
+                let mut response = reply.into_response_with(StatusCode::OK);
+                if response.headers().contains_key(header::ACCEPT_RANGES) {
+                    response
+                        .headers_mut()
+                        .insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
+                }
+                BinaryReply::Raw(truncated(response).await)
+            }
+            Cut::Resumable => {
+                BinaryReply::Raw(truncated(reply.into_response_with(StatusCode::OK)).await)
+            }
         }
     }
 
     async fn create_token(&self, input: CreateTokenInput) -> Reply<TokenResponse> {
         const OP: &str = "createToken";
         Counters::bump(&self.counters.token_requests);
-        let truncate = match self.pre(OP).await {
-            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), false).await,
-            Pre::Continue(truncate) => truncate,
+        let cut = match self.pre(OP, "").await {
+            Pre::Answer(response) => return self.finish(OP, Reply::Raw(response), Cut::No).await,
+            Pre::Continue(cut) => cut,
         };
         let reply = self.token(&input);
-        self.finish(OP, reply, truncate).await
+        self.finish(OP, reply, cut).await
     }
 }
 

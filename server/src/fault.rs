@@ -1,5 +1,6 @@
 //! Fault injection: rules that make the server misbehave the way real networks and Zuora do.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -28,8 +29,8 @@ pub const MAX_HOLD: Duration = Duration::from_secs(5 * 60);
 ///
 /// Rules are checked in order for every request, before any other handling (authentication
 /// included). Each rule counts the requests that match its `operation`; a rule fires on every
-/// `every`-th of them. When several rules fire on the same request, the first one wins (the
-/// others still count it).
+/// `every`-th of them (a `truncated:once` rule only on the first of them for each file). When
+/// several rules fire on the same request, the first one wins (the others still count it).
 ///
 /// # Syntax (`FromStr`)
 ///
@@ -41,7 +42,9 @@ pub const MAX_HOLD: Duration = Duration::from_secs(5 * 60);
 ///         / STATUS                   ; Fault::Status, 400-599 except 429 (e.g. 500, 503)
 ///         / "slow=" DURATION         ; Fault::Slow, e.g. slow=2s, slow=250ms, slow=1m
 ///         / "hang"                   ; Fault::Hang
-///         / "truncated"              ; Fault::Truncated
+///         / "truncated"              ; Fault::Truncated (with the options `once` and
+///                                    ; `resumable`: Fault::TruncatedOnce and
+///                                    ; Fault::TruncatedResumable)
 ///         / "error200=" CODE         ; Fault::ErrorIn200, e.g. error200=90022
 ///         / "malformed"              ; Fault::MalformedJson
 ///         / "html"                   ; Fault::HtmlPage
@@ -50,14 +53,19 @@ pub const MAX_HOLD: Duration = Duration::from_secs(5 * 60);
 /// option  = "every=" N               ; fire on every Nth matching request (N >= 1; default 1)
 ///         / "op=" OPERATION          ; only this operationId (default: every operation)
 ///         / "retry-after=" SECONDS   ; 429 only: also send Retry-After
+///         / "once"                   ; truncated only: Fault::TruncatedOnce, cut only the
+///                                    ; first request of each file, and let it be resumed
+///         / "resumable"              ; truncated only: Fault::TruncatedResumable, cut every
+///                                    ; request but let each be resumed
 ///         / "message=" TEXT          ; error200 only: the message (the rest of the rule,
 ///                                    ; colons included; default: Zuora's text for the code)
 /// ```
 ///
 /// Examples: `429`, `429:retry-after=2`, `503:every=3`, `slow=2s:op=getJob`, `hang`,
-/// `truncated:op=downloadFile`, `error200=90022`, `malformed`, `html`, `content-type`,
-/// `reset:every=2`. Operation names are those of [`OPERATIONS`] (case is ignored).
-/// `Display` writes a rule back in this syntax.
+/// `truncated:op=downloadFile`, `truncated:once:op=downloadFile`,
+/// `truncated:resumable:op=downloadFile`, `error200=90022`, `malformed`, `html`,
+/// `content-type`, `reset:every=2`. Operation names are those of [`OPERATIONS`] (case is
+/// ignored). `Display` writes a rule back in this syntax.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultRule {
     /// The operationId the rule applies to (`getJob`, …); `None` for every operation.
@@ -86,8 +94,19 @@ pub enum Fault {
     /// the connection.
     Hang,
     /// Handle the request normally, then send only the first half of the body with the
-    /// `Content-Length` of the whole, and close the connection.
+    /// `Content-Length` of the whole, and close the connection. A cut file says
+    /// `Accept-Ranges: none`, like a server (or proxy) without range support: a client
+    /// cannot resume it.
     Truncated,
+    /// As [`Fault::Truncated`], but only on the first request of each file the rule fires
+    /// on, and a cut file keeps `Accept-Ranges: bytes` and its `ETag`: a client can resume
+    /// the download with a range request, which is answered in full. On operations other
+    /// than `downloadFile`, only the first request the rule fires on is cut.
+    TruncatedOnce,
+    /// As [`Fault::Truncated`] on every request the rule fires on, range requests included
+    /// (the first half of the part asked for is sent), but a cut file keeps
+    /// `Accept-Ranges: bytes` and its `ETag`: a client can resume it, and is cut again.
+    TruncatedResumable,
     /// HTTP 200 with AQuA's error body `{"status":"error","errorCode":…,"message":…}`.
     ErrorIn200 {
         /// The error code, such as `90022`.
@@ -231,6 +250,7 @@ impl FromStr for FaultRule {
         let mut every = None;
         let mut retry_after = None;
         let mut message = None;
+        let mut cut = None;
         while let Some(options) = rest {
             if let Some(text) = options.strip_prefix("message=") {
                 message = Some(text.to_owned());
@@ -271,13 +291,29 @@ impl FromStr for FaultRule {
                         return Err(duplicate());
                     }
                 }
+                "once" | "resumable" if value.is_empty() && !option.contains('=') => {
+                    let kind = if name == "once" {
+                        Fault::TruncatedOnce
+                    } else {
+                        Fault::TruncatedResumable
+                    };
+                    if cut.replace(kind).is_some() {
+                        return err("give at most one of `once` and `resumable`");
+                    }
+                }
                 _ => {
                     return err(format!(
                         "unknown option `{option}`: expected every=N, op=OPERATION, \
-                         retry-after=SECONDS (429) or message=TEXT (error200)"
+                         retry-after=SECONDS (429), once or resumable (truncated) or \
+                         message=TEXT (error200)"
                     ));
                 }
             }
+        }
+        match (&kind, cut) {
+            (Fault::Truncated, Some(cut)) => kind = cut,
+            (_, Some(_)) => return err("`once` and `resumable` apply only to truncated"),
+            (_, None) => {}
         }
 
         match (&mut kind, retry_after, message) {
@@ -309,6 +345,8 @@ impl fmt::Display for FaultRule {
             Fault::Slow(d) => write!(f, "slow={}", format_duration(*d))?,
             Fault::Hang => f.write_str("hang")?,
             Fault::Truncated => f.write_str("truncated")?,
+            Fault::TruncatedOnce => f.write_str("truncated:once")?,
+            Fault::TruncatedResumable => f.write_str("truncated:resumable")?,
             Fault::ErrorIn200 { code, message: m } => {
                 write!(f, "error200={code}")?;
                 if *m != default_message(code) {
@@ -337,17 +375,27 @@ impl fmt::Display for FaultRule {
 #[derive(Debug)]
 pub(crate) struct Injector {
     rules: Vec<FaultRule>,
-    counters: Mutex<Vec<u64>>,
+    counters: Mutex<Vec<RuleCounter>>,
+}
+
+/// What a rule has seen.
+#[derive(Debug, Default)]
+struct RuleCounter {
+    /// The requests that matched the rule.
+    requests: u64,
+    /// The subjects (files) a [`Fault::TruncatedOnce`] rule has cut.
+    cut: HashSet<String>,
 }
 
 impl Injector {
     pub(crate) fn new(rules: Vec<FaultRule>) -> Self {
-        let counters = Mutex::new(vec![0; rules.len()]);
+        let counters = Mutex::new(rules.iter().map(|_| RuleCounter::default()).collect());
         Injector { rules, counters }
     }
 
-    /// Counts a request of `operation` and returns the fault to inject, if a rule fires.
-    pub(crate) fn pick(&self, operation: &str) -> Option<Fault> {
+    /// Counts a request of `operation` about `subject` (the file ID of a download, empty
+    /// otherwise) and returns the fault to inject, if a rule fires.
+    pub(crate) fn pick(&self, operation: &str, subject: &str) -> Option<Fault> {
         if self.rules.is_empty() {
             return None;
         }
@@ -364,10 +412,14 @@ impl Injector {
             if !matches {
                 continue;
             }
-            *counter += 1;
-            if fired.is_none() && *counter % u64::from(rule.every.max(1)) == 0 {
-                fired = Some(rule.kind.clone());
+            counter.requests += 1;
+            if fired.is_some() || counter.requests % u64::from(rule.every.max(1)) != 0 {
+                continue;
             }
+            if rule.kind == Fault::TruncatedOnce && !counter.cut.insert(subject.to_owned()) {
+                continue;
+            }
+            fired = Some(rule.kind.clone());
         }
         fired
     }
@@ -403,8 +455,8 @@ fn status_code_for(status: u16) -> (u64, &'static str) {
     }
 }
 
-/// The response of a fault that answers by itself (every fault but `Slow`, `Hang` and
-/// `Truncated`, which involve waiting or the normal answer).
+/// The response of a fault that answers by itself (every fault but `Slow`, `Hang` and the
+/// `Truncated` ones, which involve waiting or the normal answer).
 pub(crate) fn response(fault: &Fault) -> Response {
     match fault {
         Fault::RateLimited { retry_after } => {
@@ -459,7 +511,12 @@ pub(crate) fn response(fault: &Fault) -> Response {
             "text/plain",
             b"The service is temporarily unavailable. Please try again later.\n".to_vec(),
         ),
-        Fault::Slow(_) | Fault::Hang | Fault::Truncated | Fault::Reset => reset(),
+        Fault::Slow(_)
+        | Fault::Hang
+        | Fault::Truncated
+        | Fault::TruncatedOnce
+        | Fault::TruncatedResumable
+        | Fault::Reset => reset(),
     }
 }
 
@@ -502,6 +559,13 @@ mod tests {
         );
         assert_eq!(rule("hang").kind, Fault::Hang);
         assert_eq!(rule("truncated").kind, Fault::Truncated);
+        let r = rule("truncated:once:op=downloadFile");
+        assert_eq!(r.kind, Fault::TruncatedOnce);
+        assert_eq!(r.operation.as_deref(), Some("downloadFile"));
+        assert_eq!(
+            rule("truncated:op=downloadfile:resumable").kind,
+            Fault::TruncatedResumable
+        );
         assert_eq!(
             rule("error200=90022").kind,
             Fault::ErrorIn200 {
@@ -532,6 +596,8 @@ mod tests {
             "slow=250ms",
             "hang",
             "truncated:op=downloadFile",
+            "truncated:once:op=downloadFile",
+            "truncated:resumable:every=2",
             "error200=90022",
             "error200=90005:every=2:message=odd: text",
             "malformed",
@@ -565,6 +631,11 @@ mod tests {
             ("503:message=x", "applies only to error200"),
             ("503:every=2:every=3", "given twice"),
             ("503:colour=red", "unknown option"),
+            ("503:once", "apply only to truncated"),
+            ("hang:resumable", "apply only to truncated"),
+            ("truncated:once:resumable", "at most one of"),
+            ("truncated:once:once", "at most one of"),
+            ("truncated:once=2", "unknown option"),
         ] {
             let e = text.parse::<FaultRule>().unwrap_err().to_string();
             assert!(e.contains(expected), "{text}: {e}");
@@ -574,7 +645,7 @@ mod tests {
     #[test]
     fn rules_fire_on_every_nth_matching_request() {
         let injector = Injector::new(vec![rule("503:every=3:op=getJob"), rule("html:every=2")]);
-        let fired: Vec<Option<Fault>> = (0..6).map(|_| injector.pick("getJob")).collect();
+        let fired: Vec<Option<Fault>> = (0..6).map(|_| injector.pick("getJob", "")).collect();
         assert_eq!(
             fired,
             [
@@ -587,7 +658,31 @@ mod tests {
             ]
         );
         // The second rule counted the getJob requests too: 7th request overall is odd.
-        assert_eq!(injector.pick("submitJob"), None);
-        assert_eq!(injector.pick("submitJob"), Some(Fault::HtmlPage));
+        assert_eq!(injector.pick("submitJob", ""), None);
+        assert_eq!(injector.pick("submitJob", ""), Some(Fault::HtmlPage));
+    }
+
+    #[test]
+    fn once_rules_cut_each_file_once() {
+        let injector = Injector::new(vec![
+            rule("truncated:once:op=downloadFile"),
+            rule("503:every=2:op=downloadFile"),
+        ]);
+        let fired: Vec<Option<Fault>> = ["a", "a", "b", "a", "b", "c"]
+            .into_iter()
+            .map(|file| injector.pick("downloadFile", file))
+            .collect();
+        assert_eq!(
+            fired,
+            [
+                Some(Fault::TruncatedOnce),
+                Some(Fault::Status(503)),
+                Some(Fault::TruncatedOnce),
+                Some(Fault::Status(503)),
+                None,
+                Some(Fault::TruncatedOnce),
+            ]
+        );
+        assert_eq!(injector.pick("getJob", ""), None);
     }
 }

@@ -115,6 +115,83 @@ pub(crate) fn csv(
     out
 }
 
+/// The part of a file of `total` bytes that a request's `Range` header asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ByteRange {
+    /// The whole file: no `Range` header, or one that is ignored (another unit, several
+    /// ranges, a malformed header).
+    Whole,
+    /// Bytes `start..=end`, with `end < total`.
+    Part {
+        /// The first byte.
+        start: u64,
+        /// The last byte (inclusive).
+        end: u64,
+    },
+    /// A well-formed range that lies past the end of the file: HTTP 416.
+    Unsatisfiable,
+}
+
+/// Reads a `Range` header (RFC 9110, section 14.2) for a file of `total` bytes: one range
+/// `bytes=N-`, `bytes=N-M` (`M` past the end counts as the end) or `bytes=-S` (the last `S`
+/// bytes). Several ranges, other units and malformed headers are ignored, as the RFC allows.
+pub(crate) fn byte_range(header: Option<&str>, total: u64) -> ByteRange {
+    let Some(header) = header else {
+        return ByteRange::Whole;
+    };
+    let Some((unit, spec)) = header.trim().split_once('=') else {
+        return ByteRange::Whole;
+    };
+    if !unit.trim().eq_ignore_ascii_case("bytes") || spec.contains(',') {
+        return ByteRange::Whole;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return ByteRange::Whole;
+    };
+    let number = |s: &str| -> Option<u64> {
+        let s = s.trim();
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    match (first.trim().is_empty(), last.trim().is_empty()) {
+        // bytes=-S: the last S bytes.
+        (true, false) => match number(last) {
+            Some(0) => ByteRange::Unsatisfiable,
+            Some(_) if total == 0 => ByteRange::Unsatisfiable,
+            Some(suffix) => ByteRange::Part {
+                start: total.saturating_sub(suffix),
+                end: total - 1,
+            },
+            None => ByteRange::Whole,
+        },
+        // bytes=N-
+        (false, true) => match number(first) {
+            Some(start) if start >= total => ByteRange::Unsatisfiable,
+            Some(start) => ByteRange::Part {
+                start,
+                end: total - 1,
+            },
+            None => ByteRange::Whole,
+        },
+        // bytes=N-M
+        (false, false) => match (number(first), number(last)) {
+            (Some(start), Some(end)) if start <= end => {
+                if start >= total {
+                    ByteRange::Unsatisfiable
+                } else {
+                    ByteRange::Part {
+                        start,
+                        end: end.min(total - 1),
+                    }
+                }
+            }
+            _ => ByteRange::Whole,
+        },
+        (true, true) => ByteRange::Whole,
+    }
+}
+
 /// Packages `csv` as `packaging`; `entry` names the CSV inside a zip archive.
 pub(crate) fn package(packaging: Packaging, entry: &str, csv: String) -> io::Result<Vec<u8>> {
     match packaging {
@@ -182,6 +259,38 @@ mod tests {
         let mut quoted = String::new();
         push_field(&mut quoted, "Bob's \"Best\" Foods, Inc.");
         assert_eq!(quoted, "\"Bob's \"\"Best\"\" Foods, Inc.\"");
+    }
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        use ByteRange::{Part, Unsatisfiable, Whole};
+        let part = |start, end| Part { start, end };
+        for (header, expected) in [
+            (None, Whole),
+            (Some("bytes=0-"), part(0, 99)),
+            (Some("bytes=40-"), part(40, 99)),
+            (Some("bytes=99-"), part(99, 99)),
+            (Some("bytes=100-"), Unsatisfiable),
+            (Some("bytes=1000-2000"), Unsatisfiable),
+            (Some("bytes=10-19"), part(10, 19)),
+            (Some("bytes=10-10"), part(10, 10)),
+            (Some("bytes=90-500"), part(90, 99)),
+            (Some("BYTES = 10 - 19"), part(10, 19)),
+            (Some("bytes=-30"), part(70, 99)),
+            (Some("bytes=-300"), part(0, 99)),
+            (Some("bytes=-0"), Unsatisfiable),
+            (Some("bytes=20-10"), Whole),
+            (Some("bytes=0-1,5-6"), Whole),
+            (Some("items=0-1"), Whole),
+            (Some("bytes=x-"), Whole),
+            (Some("bytes=+1-"), Whole),
+            (Some("bytes=-"), Whole),
+            (Some("bytes"), Whole),
+        ] {
+            assert_eq!(byte_range(header, 100), expected, "{header:?}");
+        }
+        assert_eq!(byte_range(Some("bytes=0-"), 0), Unsatisfiable);
+        assert_eq!(byte_range(Some("bytes=-5"), 0), Unsatisfiable);
     }
 
     #[test]

@@ -32,8 +32,10 @@
 //!   Date-times are written `2024-05-31T17:02:11-08:00` (tenant time), or
 //!   `2024-06-01T01:02:11+0000` with `dateTimeUtc`; nulls as `nullReplacement`.
 //! * **Files.** `format` `csv` → `text/csv`, `zip` → `application/zip` (one CSV entry),
-//!   `gzip` → `application/x-gzip`, each with `Content-Length`. An unknown file ID gets HTTP 404
-//!   with the v1 envelope (code `50000040`).
+//!   `gzip` → `application/x-gzip`, each with `Content-Length`, `Accept-Ranges: bytes` and an
+//!   `ETag`; `Range: bytes=N-`, `bytes=N-M` and `bytes=-S` get `206` with `Content-Range`, an
+//!   unsatisfiable range `416`. An unknown file ID gets HTTP 404 with the v1 envelope (code
+//!   `50000040`).
 //! * **Stateful sessions.** A job of version 1.1 or 1.2 with `partner` and `project` belongs
 //!   to that session. A batch is a full load (`full: true`, every row) when the session has no
 //!   completed job yet or the query text changed (whitespace and case aside); otherwise it is

@@ -4,5 +4,6 @@
 mod auth;
 mod faults;
 mod flow;
+mod resume;
 mod schema;
 mod support;
