@@ -33,6 +33,17 @@ hyperfine --runs "$RUNS" --export-json "$OUT/build-clean.json" \
   --prepare "cargo clean --quiet -p zuora-aqua -p aqua-codegen" \
   -n "clean build" "cargo build --quiet -p zuora-aqua"
 python3 "$REPO/benches/scripts/summarize.py" "$OUT/build-clean.json"
+echo "where a clean build's time goes (one more run, cargo build --timings):"
+cargo clean --quiet -p zuora-aqua -p aqua-codegen
+cargo build --quiet --timings -p zuora-aqua
+python3 - "$CARGO_TARGET_DIR/cargo-timings/cargo-timing.html" <<'PY'
+import json, re, sys
+html = open(sys.argv[1]).read()
+units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", html, re.S).group(1))
+for u in units:
+    if u["duration"] > 0:
+        print(f"  {u['name']} {u['target'].strip() or 'lib'}: {u['duration']:.2f} s (from {u['start']:.2f} s)")
+PY
 
 echo "== rebuild after touching spec/aqua.yaml (of the copy)"
 wait_quiet
@@ -42,7 +53,7 @@ hyperfine --runs "$((RUNS + 2))" --export-json "$OUT/build-touch.json" \
 python3 "$REPO/benches/scripts/summarize.py" "$OUT/build-touch.json"
 touch spec/aqua.yaml
 echo "what cargo does after a touch (cargo build -v):"
-cargo build -v -p zuora-aqua 2>&1 | grep -E "zuora-aqua|build-script|Finished" | sed 's/ --.*//' || true
+cargo build -v -p zuora-aqua 2>&1 | grep -E "zuora-aqua|zuora_aqua|build-script|Finished" | sed 's/ --edition.*//' || true
 
 echo "== no-op rebuild"
 wait_quiet
@@ -51,7 +62,7 @@ hyperfine --warmup 1 --runs "$((RUNS + 7))" --export-json "$OUT/build-noop.json"
 python3 "$REPO/benches/scripts/summarize.py" "$OUT/build-noop.json"
 echo "what cargo does on a no-op (cargo build -v):"
 log="$(cargo build -v -p zuora-aqua 2>&1)"
-echo "$log" | grep -E "zuora-aqua|build-script|Finished" | sed 's/ --.*//' || true
+echo "$log" | grep -E "zuora-aqua|zuora_aqua|build-script|Finished" | sed 's/ --edition.*//' || true
 if echo "$log" | grep -q "build-script-build"; then
   echo "NO-OP CHECK FAILED: the build script ran again"
   exit 1

@@ -21,11 +21,14 @@ need() {
 machine() {
   echo "== machine"
   echo "nproc: $(nproc)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')," \
+    "$(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') MHz," \
+    "cache $(grep -m1 'cache size' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
   echo "kernel: $(uname -r)"
   echo "rustc: $(rustc --version)"
-  echo "revision: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo 'not a git checkout')"
+  # BENCH_REVISION names the revision of a copy that is not a git checkout.
+  echo "revision: ${BENCH_REVISION:-$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo 'not a git checkout')}"
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
