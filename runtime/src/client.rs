@@ -644,6 +644,13 @@ impl<'a> Request<'a> {
     }
 }
 
+/// A successful exchange read whole, with what the retry rules and errors need.
+struct ReadResponse {
+    raw: RawResponse,
+    request_id: Option<String>,
+    server_delay: Option<Duration>,
+}
+
 /// A successful response read whole: see [`Request::send_raw`].
 #[derive(Clone, Debug)]
 pub struct RawResponse {
@@ -778,56 +785,9 @@ impl Prepared {
         Ok(response)
     }
 
-    /// One attempt of [`Request::send_json`].
-    async fn json_attempt<T: DeserializeOwned, E: ErrorBody>(
-        &self,
-        looks_successful: Option<fn(&T) -> bool>,
-    ) -> Result<T, Failure<E>> {
-        let operation = self.operation;
-        let config = &self.core.inner.config;
-        let response = self.execute(TimeLimit::Total(config.timeout)).await?;
-        let server_delay = retry::server_delay(response.status(), response.headers());
-        let fail = |error: Error<E>| Failure {
-            error,
-            server_delay,
-        };
-        let (status, request_id, content_type, bytes) =
-            read_body(operation, response, config.max_json_body)
-                .await
-                .map_err(fail)?;
-        if !status.is_success() {
-            return Err(fail(status_error(operation, status, request_id, &bytes)));
-        }
-        let value: T = serde_json::from_slice(&bytes).map_err(|source| {
-            fail(Error::Decode(Box::new(DecodeError {
-                operation,
-                status,
-                content_type,
-                excerpt: excerpt(&bytes, 200),
-                source,
-                attempts: 1,
-            })))
-        })?;
-        if let Some(check) = looks_successful {
-            if !check(&value) {
-                if let Ok(body) = serde_json::from_slice::<E>(&bytes) {
-                    if body.is_error() {
-                        return Err(fail(Error::Api(Box::new(ApiError {
-                            operation,
-                            status,
-                            body,
-                            request_id,
-                            attempts: 1,
-                        }))));
-                    }
-                }
-            }
-        }
-        Ok(value)
-    }
-
-    /// One attempt of [`Request::send_raw`].
-    async fn raw_attempt<E: ErrorBody>(&self) -> Result<RawResponse, Failure<E>> {
+    /// One exchange read whole, for the JSON-sized calls: a success status with its body, or
+    /// the failure (an error status becomes [`Error::Status`]).
+    async fn read_attempt<E: ErrorBody>(&self) -> Result<ReadResponse, Failure<E>> {
         let operation = self.operation;
         let config = &self.core.inner.config;
         let response = self.execute(TimeLimit::Total(config.timeout)).await?;
@@ -843,31 +803,56 @@ impl Prepared {
         if !status.is_success() {
             return Err(fail(status_error(operation, status, request_id, &body)));
         }
-        Ok(RawResponse {
-            operation,
-            status,
-            content_type,
-            body,
+        Ok(ReadResponse {
+            raw: RawResponse {
+                operation,
+                status,
+                content_type,
+                body,
+            },
+            request_id,
+            server_delay,
         })
+    }
+
+    /// One attempt of [`Request::send_json`].
+    async fn json_attempt<T: DeserializeOwned, E: ErrorBody>(
+        &self,
+        looks_successful: Option<fn(&T) -> bool>,
+    ) -> Result<T, Failure<E>> {
+        let read = self.read_attempt::<E>().await?;
+        let fail = |error: Error<E>| Failure {
+            error,
+            server_delay: read.server_delay,
+        };
+        let raw = &read.raw;
+        let value: T = raw.json().map_err(fail)?;
+        if let Some(check) = looks_successful {
+            if !check(&value) {
+                if let Ok(body) = serde_json::from_slice::<E>(&raw.body) {
+                    if body.is_error() {
+                        return Err(fail(Error::Api(Box::new(ApiError {
+                            operation: raw.operation,
+                            status: raw.status,
+                            body,
+                            request_id: read.request_id,
+                            attempts: 1,
+                        }))));
+                    }
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    /// One attempt of [`Request::send_raw`].
+    async fn raw_attempt<E: ErrorBody>(&self) -> Result<RawResponse, Failure<E>> {
+        Ok(self.read_attempt::<E>().await?.raw)
     }
 
     /// One attempt of [`Request::send_empty`].
     async fn empty_attempt<E: ErrorBody>(&self) -> Result<(), Failure<E>> {
-        let operation = self.operation;
-        let config = &self.core.inner.config;
-        let response = self.execute(TimeLimit::Total(config.timeout)).await?;
-        let server_delay = retry::server_delay(response.status(), response.headers());
-        let fail = |error: Error<E>| Failure {
-            error,
-            server_delay,
-        };
-        let (status, request_id, _, bytes) = read_body(operation, response, config.max_json_body)
-            .await
-            .map_err(fail)?;
-        if !status.is_success() {
-            return Err(fail(status_error(operation, status, request_id, &bytes)));
-        }
-        Ok(())
+        self.read_attempt::<E>().await.map(|_| ())
     }
 
     /// One attempt of [`Request::send_download`]: up to a success status, or an error status
