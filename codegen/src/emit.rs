@@ -32,26 +32,167 @@ fn docs(text: Option<&str>, fallback: &str) -> TokenStream {
     quote! { #( #[doc = #lines] )* }
 }
 
-/// Emits the whole generated module.
-pub fn emit(api: &Api) -> TokenStream {
-    let types = api.types.values().map(|t| emit_type(api, t));
-    let environment = emit_environment(api);
-    let credentials = emit_credentials(api);
-    let error = emit_error(api);
-    let client = emit_client(api);
-    let builders = api.operations.iter().map(|op| emit_builder(api, op));
-    let examples = emit_examples(api);
-    let server = emit_server(api);
-    quote! {
-        #environment
-        #credentials
-        #error
-        #client
-        #( #builders )*
-        #( #types )*
-        #examples
-        #server
+/// A block whose items are [`Unit`]s of their own, so that a large `impl` or module is emitted
+/// and printed piece by piece.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    /// `impl Client { … }`: constructors and one method per operation.
+    ClientImpl,
+    /// `pub mod server { … }`: the server side.
+    ServerModule,
+}
+
+impl Container {
+    /// The container with an empty body: its attributes, docs and header.
+    pub fn empty(self) -> TokenStream {
+        match self {
+            Container::ClientImpl => quote!(impl Client {}),
+            Container::ServerModule => emit_server_open(),
+        }
     }
+
+    /// `items` inside a stand-in for the container, indented as they are in the real one.
+    pub fn wrap(self, items: TokenStream) -> TokenStream {
+        match self {
+            Container::ClientImpl => quote!(impl Client { #items }),
+            Container::ServerModule => quote!(mod server { #items }),
+        }
+    }
+}
+
+/// One piece of the generated file: a few items that are emitted, and can be printed, on their
+/// own. The file is the units of [`units`] in order; the units of a [`Container`] sit between
+/// its `Open` and `Close`.
+#[derive(Clone, Copy, Debug)]
+pub enum Unit<'a> {
+    /// `Environment`: one variant per documented server.
+    Environment,
+    /// `Credentials`, from the security schemes.
+    Credentials,
+    /// The `Error` type (alias).
+    ErrorType,
+    /// `USER_AGENT` and the `Client` struct.
+    ClientStruct,
+    /// The start of a container.
+    Open(Container),
+    /// The end of a container.
+    Close(Container),
+    /// The constructors of `Client`.
+    ClientConstructors,
+    /// The method of `Client` that starts an operation.
+    ClientMethod(&'a Operation),
+    /// The request builder of an operation.
+    Builder(&'a Operation),
+    /// A named type.
+    Type(&'a TypeDef),
+    /// The `examples` module.
+    Examples,
+    /// The `use` declarations of the server module; they depend on what the other server units
+    /// use, so this unit is emitted last (see [`emit_server_uses`]).
+    ServerUses,
+    /// The input struct of an operation.
+    ServerInput(&'a Operation),
+    /// The `Api` trait.
+    ServerTrait,
+    /// The handler function of an operation.
+    ServerHandler(&'a Operation),
+    /// The `router` function.
+    ServerRouter,
+}
+
+impl Unit<'_> {
+    /// The container the unit's items are in, if any.
+    pub fn container(&self) -> Option<Container> {
+        match self {
+            Unit::ClientConstructors | Unit::ClientMethod(_) => Some(Container::ClientImpl),
+            Unit::ServerUses
+            | Unit::ServerInput(_)
+            | Unit::ServerTrait
+            | Unit::ServerHandler(_)
+            | Unit::ServerRouter => Some(Container::ServerModule),
+            _ => None,
+        }
+    }
+}
+
+/// The units of the generated file, in order.
+pub fn units(api: &Api) -> Vec<Unit<'_>> {
+    let ops = &api.operations;
+    let mut units = Vec::with_capacity(3 * ops.len() + api.types.len() + 16);
+    units.extend([
+        Unit::Environment,
+        Unit::Credentials,
+        Unit::ErrorType,
+        Unit::ClientStruct,
+        Unit::Open(Container::ClientImpl),
+        Unit::ClientConstructors,
+    ]);
+    units.extend(ops.iter().map(Unit::ClientMethod));
+    units.push(Unit::Close(Container::ClientImpl));
+    units.extend(ops.iter().map(Unit::Builder));
+    units.extend(api.types.values().map(Unit::Type));
+    units.push(Unit::Examples);
+    if !ops.is_empty() {
+        units.extend([Unit::Open(Container::ServerModule), Unit::ServerUses]);
+        units.extend(ops.iter().map(Unit::ServerInput));
+        units.push(Unit::ServerTrait);
+        units.extend(ops.iter().map(Unit::ServerHandler));
+        units.extend([Unit::ServerRouter, Unit::Close(Container::ServerModule)]);
+    }
+    units
+}
+
+/// The items of one unit (nothing for `Open`, `Close` and `ServerUses`: see [`Container`] and
+/// [`emit_server_uses`]). Server units add the names they use to `used`.
+pub fn emit_unit(api: &Api, unit: Unit<'_>, used: &mut ServerNames) -> TokenStream {
+    match unit {
+        Unit::Environment => emit_environment(api),
+        Unit::Credentials => emit_credentials(api),
+        Unit::ErrorType => emit_error(api),
+        Unit::ClientStruct => emit_client_struct(api),
+        Unit::Open(_) | Unit::Close(_) | Unit::ServerUses => TokenStream::new(),
+        Unit::ClientConstructors => emit_client_constructors(),
+        Unit::ClientMethod(op) => emit_client_method(op),
+        Unit::Builder(op) => emit_builder(api, op),
+        Unit::Type(def) => emit_type(api, def),
+        Unit::Examples => emit_examples(api),
+        Unit::ServerInput(op) => emit_server_input(op, used),
+        Unit::ServerTrait => emit_server_trait(api),
+        Unit::ServerHandler(op) => emit_server_handler(op, used),
+        Unit::ServerRouter => emit_server_router(api),
+    }
+}
+
+/// Emits the whole generated file as one token stream: the [`units`], assembled.
+pub fn emit(api: &Api) -> TokenStream {
+    let units = units(api);
+    let mut used = ServerNames::new();
+    let emitted: Vec<TokenStream> = units
+        .iter()
+        .map(|&unit| emit_unit(api, unit, &mut used))
+        .collect();
+    let mut out = TokenStream::new();
+    let mut inner = TokenStream::new();
+    for (unit, tokens) in units.iter().zip(emitted) {
+        match unit {
+            Unit::Open(_) => inner = TokenStream::new(),
+            Unit::Close(Container::ClientImpl) => {
+                out.extend(quote!(impl Client { #inner }));
+            }
+            Unit::Close(Container::ServerModule) => {
+                let open = emit_server_open();
+                // The empty module's body `{}` is the last token: put the items in it.
+                let mut trees: Vec<proc_macro2::TokenTree> = open.into_iter().collect();
+                trees.pop();
+                out.extend(trees);
+                out.extend(quote!({ #inner }));
+            }
+            Unit::ServerUses => inner.extend(emit_server_uses(api, &used)),
+            _ if unit.container().is_some() => inner.extend(tokens),
+            _ => out.extend(tokens),
+        }
+    }
+    out
 }
 
 // ----- types ------------------------------------------------------------------------------
@@ -944,68 +1085,9 @@ fn param_convert(p: &Param) -> TokenStream {
     }
 }
 
-fn emit_client(api: &Api) -> TokenStream {
+/// The `User-Agent` constant and the `Client` struct.
+fn emit_client_struct(api: &Api) -> TokenStream {
     let title_doc = format!(" A client for {} (API version {}).", api.title, api.version);
-    let methods = api.operations.iter().map(|op| {
-        let m = ident(&op.method_name);
-        let b = ident(&op.builder_name);
-        let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-        let args = required.iter().map(|p| {
-            let n = ident(&p.name);
-            let t = param_arg_type(&p.ty);
-            quote!(#n: #t)
-        });
-        let inits_required = required.iter().map(|p| {
-            let n = ident(&p.name);
-            let v = param_convert(p);
-            if n == v.to_string() {
-                quote!(#n)
-            } else {
-                quote!(#n: #v)
-            }
-        });
-        let inits_optional = op
-            .params
-            .iter()
-            .filter(|p| !p.required && !p.transport)
-            .map(|p| {
-                let n = ident(&p.name);
-                quote!(#n: None)
-            });
-        let (body_arg, body_init) = match &op.body {
-            Some(b) if b.required => {
-                let t = rust_type(&b.ty);
-                (quote!(body: #t,), quote!(body: Some(body),))
-            }
-            Some(_) => (quote!(), quote!(body: None,)),
-            None => (quote!(), quote!()),
-        };
-        let summary = op_docs(op);
-        let see = format!(
-            " Returns a [`{}`] request: await it, or set its optional inputs first.",
-            op.builder_name
-        );
-        let deprecated = op
-            .deprecated
-            .then(|| quote!(#[deprecated = "deprecated by the API"]));
-        let wait = op.poll.as_ref().map(|poll| emit_poll(op, poll));
-        quote! {
-            #wait
-
-            #summary
-            #[doc = ""]
-            #[doc = #see]
-            #deprecated
-            pub fn #m(&self, #( #args, )* #body_arg) -> #b<'_> {
-                #b {
-                    client: self,
-                    #( #inits_required, )*
-                    #( #inits_optional, )*
-                    #body_init
-                }
-            }
-        }
-    });
     quote! {
         /// The `User-Agent` sent with every request: this crate's name and version.
         pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
@@ -1017,36 +1099,99 @@ fn emit_client(api: &Api) -> TokenStream {
         pub struct Client {
             core: ::aqua_runtime::ClientCore,
         }
+    }
+}
 
-        impl Client {
-            /// A client for a documented environment with the default configuration.
-            pub fn new(environment: Environment, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
-                Self::with_config(environment.base_url(), credentials, ::aqua_runtime::ClientConfig::default())
+/// The constructors and accessors of `impl Client`.
+fn emit_client_constructors() -> TokenStream {
+    quote! {
+        /// A client for a documented environment with the default configuration.
+        pub fn new(environment: Environment, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
+            Self::with_config(environment.base_url(), credentials, ::aqua_runtime::ClientConfig::default())
+        }
+
+        /// A client for any base URL (the URL that prefixes the spec's paths). Plain `http://`
+        /// is accepted only for loopback hosts such as `http://127.0.0.1:8080`.
+        pub fn with_base_url(base_url: &str, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
+            Self::with_config(base_url, credentials, ::aqua_runtime::ClientConfig::default())
+        }
+
+        /// A client with explicit timeouts and other settings.
+        pub fn with_config(base_url: &str, credentials: Credentials, config: ::aqua_runtime::ClientConfig) -> Result<Self, ::aqua_runtime::ConfigError> {
+            let core = ::aqua_runtime::ClientCore::new(base_url, credentials.into(), USER_AGENT, config)?;
+            Ok(Client { core })
+        }
+
+        /// The base URL requests are sent to.
+        pub fn base_url(&self) -> &str {
+            self.core.base_url()
+        }
+
+        /// The transport shared by the operations, for hand-written extensions.
+        pub fn core(&self) -> &::aqua_runtime::ClientCore {
+            &self.core
+        }
+    }
+}
+
+/// The method of `impl Client` that starts an operation (and its `wait_for_…` method, if any).
+fn emit_client_method(op: &Operation) -> TokenStream {
+    let m = ident(&op.method_name);
+    let b = ident(&op.builder_name);
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let args = required.iter().map(|p| {
+        let n = ident(&p.name);
+        let t = param_arg_type(&p.ty);
+        quote!(#n: #t)
+    });
+    let inits_required = required.iter().map(|p| {
+        let n = ident(&p.name);
+        let v = param_convert(p);
+        if n == v.to_string() {
+            quote!(#n)
+        } else {
+            quote!(#n: #v)
+        }
+    });
+    let inits_optional = op
+        .params
+        .iter()
+        .filter(|p| !p.required && !p.transport)
+        .map(|p| {
+            let n = ident(&p.name);
+            quote!(#n: None)
+        });
+    let (body_arg, body_init) = match &op.body {
+        Some(b) if b.required => {
+            let t = rust_type(&b.ty);
+            (quote!(body: #t,), quote!(body: Some(body),))
+        }
+        Some(_) => (quote!(), quote!(body: None,)),
+        None => (quote!(), quote!()),
+    };
+    let summary = op_docs(op);
+    let see = format!(
+        " Returns a [`{}`] request: await it, or set its optional inputs first.",
+        op.builder_name
+    );
+    let deprecated = op
+        .deprecated
+        .then(|| quote!(#[deprecated = "deprecated by the API"]));
+    let wait = op.poll.as_ref().map(|poll| emit_poll(op, poll));
+    quote! {
+        #wait
+
+        #summary
+        #[doc = ""]
+        #[doc = #see]
+        #deprecated
+        pub fn #m(&self, #( #args, )* #body_arg) -> #b<'_> {
+            #b {
+                client: self,
+                #( #inits_required, )*
+                #( #inits_optional, )*
+                #body_init
             }
-
-            /// A client for any base URL (the URL that prefixes the spec's paths). Plain `http://`
-            /// is accepted only for loopback hosts such as `http://127.0.0.1:8080`.
-            pub fn with_base_url(base_url: &str, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
-                Self::with_config(base_url, credentials, ::aqua_runtime::ClientConfig::default())
-            }
-
-            /// A client with explicit timeouts and other settings.
-            pub fn with_config(base_url: &str, credentials: Credentials, config: ::aqua_runtime::ClientConfig) -> Result<Self, ::aqua_runtime::ConfigError> {
-                let core = ::aqua_runtime::ClientCore::new(base_url, credentials.into(), USER_AGENT, config)?;
-                Ok(Client { core })
-            }
-
-            /// The base URL requests are sent to.
-            pub fn base_url(&self) -> &str {
-                self.core.base_url()
-            }
-
-            /// The transport shared by the operations, for hand-written extensions.
-            pub fn core(&self) -> &::aqua_runtime::ClientCore {
-                &self.core
-            }
-
-            #( #methods )*
         }
     }
 }
@@ -1587,16 +1732,27 @@ fn template_text(op: &Operation, parts: &[PathPart]) -> String {
     out
 }
 
-/// The server side: one input struct per operation, a handler trait, and an axum router that
-/// decodes requests into inputs and replies into responses. Compiled with the generated crate's
-/// `server` feature.
-fn emit_server(api: &Api) -> TokenStream {
-    if api.operations.is_empty() {
-        return quote!();
+/// The names of `aqua_runtime::server` a server unit uses, imported once by the module.
+pub type ServerNames = BTreeSet<&'static str>;
+
+/// The opening of the server module (its docs, `cfg` and an empty body).
+fn emit_server_open() -> TokenStream {
+    quote! {
+        /// The server side of the API: implement [`Api`](server::Api) and serve
+        /// [`router`](server::router). Requires the crate feature `server`.
+        ///
+        /// The router decodes each request into the operation's input (path, query, header
+        /// parameters and body) and encodes the handler's reply; it adds no behaviour of its own.
+        #[cfg(feature = "server")]
+        pub mod server {}
     }
-    let sup = quote!(super::);
-    // Names of `aqua_runtime::server` the generated module uses (imported once, by name).
-    let mut used: BTreeSet<&'static str> = [
+}
+
+/// The `use` declarations of the server module: `used` collects the names every other server
+/// unit needs.
+pub fn emit_server_uses(api: &Api, used: &ServerNames) -> TokenStream {
+    let mut used = used.clone();
+    used.extend([
         "Request",
         "Response",
         "Rejection",
@@ -1604,207 +1760,273 @@ fn emit_server(api: &Api) -> TokenStream {
         "HeaderMap",
         "MethodRouter",
         "status",
-    ]
-    .into();
-    let mut inputs = Vec::new();
-    let mut methods = Vec::new();
-    let mut glue = Vec::new();
-    for op in &api.operations {
+    ]);
+    let any_params = api
+        .operations
+        .iter()
+        .any(|op| op.params.iter().any(|p| p.location == ParamLocation::Path));
+    if any_params {
+        used.insert("Path");
+        used.insert("PathParams");
+    }
+    let any_binary = api
+        .operations
+        .iter()
+        .any(|op| !op.success.binary.is_empty());
+    let any_json = api.operations.iter().any(|op| op.success.binary.is_empty());
+    let mut reexports = Vec::new();
+    if any_binary {
+        reexports.push(quote!(BinaryReply));
+    }
+    if any_json {
+        reexports.push(quote!(Reply));
+    }
+    let imports = used.iter().map(|n| {
+        let n = ident(n);
+        if n == "MethodRouter" {
+            quote!(routing::MethodRouter)
+        } else {
+            quote!(#n)
+        }
+    });
+    quote! {
+        use ::std::sync::Arc;
+
+        use ::aqua_runtime::server::{ #( #imports ),* };
+        pub use ::aqua_runtime::server::{ #( #reexports ),* };
+    }
+}
+
+/// The input struct of an operation and its decoder.
+fn emit_server_input(op: &Operation, used: &mut ServerNames) -> TokenStream {
+    let sup = quote!(super::);
+    let input = format_ident!("{}Input", op.builder_name);
+    let mut fields = Vec::new();
+    let mut decoders = Vec::new();
+    for p in op.params.iter().filter(|p| !p.transport) {
+        let n = ident(&p.name);
+        let wire = &p.wire;
+        let t = rust_type_in(&p.ty, &sup);
+        let doc = docs(p.docs.as_deref(), &format!("The `{wire}` parameter."));
+        let is_path = p.location == ParamLocation::Path;
+        if let TypeRef::Vec(inner) = &p.ty {
+            used.insert("query_values");
+            let explode = p.explode;
+            let item = rust_type_in(inner, &sup);
+            let values = quote!(query_values(&parts.uri, #wire, #explode));
+            let list = match &**inner {
+                TypeRef::String => values,
+                TypeRef::Named(_) => {
+                    quote!(#values.iter().map(|v| #item::from(v.as_str())).collect::<Vec<#item>>())
+                }
+                _ => {
+                    used.insert("parse_param");
+                    quote!(#values.iter().map(|v| parse_param(#wire, v)).collect::<Result<Vec<#item>, Rejection>>()?)
+                }
+            };
+            if p.required {
+                fields.push(quote!(#doc pub #n: Vec<#item>,));
+                decoders.push(quote!(#n: #list,));
+            } else {
+                fields.push(quote!(#doc pub #n: Option<Vec<#item>>,));
+                decoders.push(quote!(#n: Some(#list).filter(|items| !items.is_empty()),));
+            }
+            continue;
+        }
+        let raw = match p.location {
+            ParamLocation::Path => {
+                used.insert("path_param");
+                quote!(path_param(&params, #wire)?)
+            }
+            ParamLocation::Query => {
+                used.insert("query_value");
+                quote!(query_value(&parts.uri, #wire))
+            }
+            ParamLocation::Header => {
+                used.insert("header_value");
+                quote!(header_value(&parts.headers, #wire))
+            }
+            ParamLocation::Cookie => {
+                used.insert("cookie_value");
+                quote!(cookie_value(&parts.headers, #wire))
+            }
+        };
+        let value = match (&p.ty, is_path) {
+            (TypeRef::String, _) => raw,
+            (TypeRef::Named(_), true) => quote!(#t::from(#raw.as_str())),
+            (TypeRef::Named(_), false) => quote!(#raw.map(|v| #t::from(v.as_str()))),
+            (_, true) => {
+                used.insert("parse_param");
+                quote!(parse_param(#wire, &#raw)?)
+            }
+            (_, false) => {
+                used.insert("parse_param");
+                quote!(#raw.map(|v| parse_param(#wire, &v)).transpose()?)
+            }
+        };
+        if p.required && !is_path {
+            used.insert("bad_request");
+            let msg = format!("missing required parameter `{wire}`");
+            fields.push(quote!(#doc pub #n: #t,));
+            decoders.push(quote!(#n: #value.ok_or_else(|| bad_request(#msg))?,));
+        } else if p.required {
+            fields.push(quote!(#doc pub #n: #t,));
+            decoders.push(quote!(#n: #value,));
+        } else {
+            fields.push(quote!(#doc pub #n: Option<#t>,));
+            decoders.push(quote!(#n: #value,));
+        }
+    }
+    if let Some(body) = &op.body {
+        let t = rust_type_in(&body.ty, &sup);
+        let helper = match (body.encoding, body.required) {
+            (BodyEncoding::Json, true) => "json_body",
+            (BodyEncoding::Json, false) => "optional_json_body",
+            (BodyEncoding::Form, _) => "form_body",
+            (BodyEncoding::Binary, _) => "bytes_body",
+        };
+        used.insert(helper);
+        let helper = ident(helper);
+        let decode = quote!(#helper(body).await?);
+        let (ty, decode) = if body.required || body.encoding != BodyEncoding::Json {
+            (t, decode)
+        } else {
+            (quote!(Option<#t>), decode)
+        };
+        fields.push(quote!(/// The request body.
+            pub body: #ty,));
+        decoders.push(quote!(body: #decode,));
+    }
+    let uses_body = op.body.is_some();
+    let body_binding = if uses_body {
+        quote!(body)
+    } else {
+        quote!(_body)
+    };
+    let uses_params = op.params.iter().any(|p| p.location == ParamLocation::Path);
+    let params_arg = if uses_params {
+        quote!(params: PathParams,)
+    } else {
+        quote!()
+    };
+    let input_doc = format!(" The inputs of `{}` as the server received them.", op.id);
+    quote! {
+        #[doc = #input_doc]
+        #[derive(Debug)]
+        #[non_exhaustive]
+        pub struct #input {
+            #( #fields )*
+            /// Every request header (credentials included: never log them).
+            pub headers: HeaderMap,
+            /// The server path the request came in through (`/v1`, `/apps/api`, or `""` at the
+            /// host's root).
+            pub base_path: &'static str,
+        }
+
+        impl #input {
+            async fn decode(base_path: &'static str, #params_arg request: Request) -> Result<Self, Rejection> {
+                let (parts, #body_binding) = request.into_parts();
+                Ok(#input {
+                    #( #decoders )*
+                    headers: parts.headers,
+                    base_path,
+                })
+            }
+        }
+    }
+}
+
+/// The reply type of an operation's handler method.
+fn server_reply(op: &Operation) -> TokenStream {
+    let sup = quote!(super::);
+    match (&op.success.ty, op.success.binary.is_empty()) {
+        _ if op.success.enum_name.is_some() => {
+            let e = ident(op.success.enum_name.as_deref().unwrap_or_default());
+            quote!(Reply<super::#e>)
+        }
+        (Some(t), _) => {
+            let t = rust_type_in(t, &sup);
+            quote!(Reply<#t>)
+        }
+        (None, false) => quote!(BinaryReply),
+        (None, true) => quote!(Reply<()>),
+    }
+}
+
+/// The `Api` trait: one method per operation.
+fn emit_server_trait(api: &Api) -> TokenStream {
+    let methods = api.operations.iter().map(|op| {
         let input = format_ident!("{}Input", op.builder_name);
         let m = ident(&op.method_name);
-        let handle = format_ident!("handle_{}", op.method_name);
-        let mut fields = Vec::new();
-        let mut decoders = Vec::new();
-        for p in op.params.iter().filter(|p| !p.transport) {
-            let n = ident(&p.name);
-            let wire = &p.wire;
-            let t = rust_type_in(&p.ty, &sup);
-            let doc = docs(p.docs.as_deref(), &format!("The `{wire}` parameter."));
-            let is_path = p.location == ParamLocation::Path;
-            if let TypeRef::Vec(inner) = &p.ty {
-                used.insert("query_values");
-                let explode = p.explode;
-                let item = rust_type_in(inner, &sup);
-                let values = quote!(query_values(&parts.uri, #wire, #explode));
-                let list = match &**inner {
-                    TypeRef::String => values,
-                    TypeRef::Named(_) => {
-                        quote!(#values.iter().map(|v| #item::from(v.as_str())).collect::<Vec<#item>>())
-                    }
-                    _ => {
-                        used.insert("parse_param");
-                        quote!(#values.iter().map(|v| parse_param(#wire, v)).collect::<Result<Vec<#item>, Rejection>>()?)
-                    }
-                };
-                if p.required {
-                    fields.push(quote!(#doc pub #n: Vec<#item>,));
-                    decoders.push(quote!(#n: #list,));
-                } else {
-                    fields.push(quote!(#doc pub #n: Option<Vec<#item>>,));
-                    decoders.push(quote!(#n: Some(#list).filter(|items| !items.is_empty()),));
-                }
-                continue;
-            }
-            let raw = match p.location {
-                ParamLocation::Path => {
-                    used.insert("path_param");
-                    quote!(path_param(&params, #wire)?)
-                }
-                ParamLocation::Query => {
-                    used.insert("query_value");
-                    quote!(query_value(&parts.uri, #wire))
-                }
-                ParamLocation::Header => {
-                    used.insert("header_value");
-                    quote!(header_value(&parts.headers, #wire))
-                }
-                ParamLocation::Cookie => {
-                    used.insert("cookie_value");
-                    quote!(cookie_value(&parts.headers, #wire))
-                }
-            };
-            let value = match (&p.ty, is_path) {
-                (TypeRef::String, _) => raw,
-                (TypeRef::Named(_), true) => quote!(#t::from(#raw.as_str())),
-                (TypeRef::Named(_), false) => quote!(#raw.map(|v| #t::from(v.as_str()))),
-                (_, true) => {
-                    used.insert("parse_param");
-                    quote!(parse_param(#wire, &#raw)?)
-                }
-                (_, false) => {
-                    used.insert("parse_param");
-                    quote!(#raw.map(|v| parse_param(#wire, &v)).transpose()?)
-                }
-            };
-            if p.required && !is_path {
-                used.insert("bad_request");
-                let msg = format!("missing required parameter `{wire}`");
-                fields.push(quote!(#doc pub #n: #t,));
-                decoders.push(quote!(#n: #value.ok_or_else(|| bad_request(#msg))?,));
-            } else if p.required {
-                fields.push(quote!(#doc pub #n: #t,));
-                decoders.push(quote!(#n: #value,));
-            } else {
-                fields.push(quote!(#doc pub #n: Option<#t>,));
-                decoders.push(quote!(#n: #value,));
-            }
-        }
-        if let Some(body) = &op.body {
-            let t = rust_type_in(&body.ty, &sup);
-            let helper = match (body.encoding, body.required) {
-                (BodyEncoding::Json, true) => "json_body",
-                (BodyEncoding::Json, false) => "optional_json_body",
-                (BodyEncoding::Form, _) => "form_body",
-                (BodyEncoding::Binary, _) => "bytes_body",
-            };
-            used.insert(helper);
-            let helper = ident(helper);
-            let decode = quote!(#helper(body).await?);
-            let (ty, decode) = if body.required || body.encoding != BodyEncoding::Json {
-                (t, decode)
-            } else {
-                (quote!(Option<#t>), decode)
-            };
-            fields.push(quote!(/// The request body.
-                pub body: #ty,));
-            decoders.push(quote!(body: #decode,));
-        }
-        let uses_body = op.body.is_some();
-        let body_binding = if uses_body {
-            quote!(body)
-        } else {
-            quote!(_body)
-        };
-        let uses_params = op.params.iter().any(|p| p.location == ParamLocation::Path);
-        let params_arg = if uses_params {
-            quote!(params: PathParams,)
-        } else {
-            quote!()
-        };
-        let input_doc = format!(" The inputs of `{}` as the server received them.", op.id);
-        inputs.push(quote! {
-            #[doc = #input_doc]
-            #[derive(Debug)]
-            #[non_exhaustive]
-            pub struct #input {
-                #( #fields )*
-                /// Every request header (credentials included: never log them).
-                pub headers: HeaderMap,
-                /// The server path the request came in through (`/v1`, `/apps/api`, or `""` at the
-                /// host's root).
-                pub base_path: &'static str,
-            }
-
-            impl #input {
-                async fn decode(base_path: &'static str, #params_arg request: Request) -> Result<Self, Rejection> {
-                    let (parts, #body_binding) = request.into_parts();
-                    Ok(#input {
-                        #( #decoders )*
-                        headers: parts.headers,
-                        base_path,
-                    })
-                }
-            }
-        });
-        let (reply, status) = match (&op.success.ty, op.success.binary.is_empty()) {
-            _ if op.success.enum_name.is_some() => {
-                let e = ident(op.success.enum_name.as_deref().unwrap_or_default());
-                (quote!(Reply<super::#e>), op.success.status)
-            }
-            (Some(t), _) => {
-                let t = rust_type_in(t, &sup);
-                (quote!(Reply<#t>), op.success.status)
-            }
-            (None, false) => (quote!(BinaryReply), op.success.status),
-            (None, true) => (quote!(Reply<()>), op.success.status),
-        };
+        let reply = server_reply(op);
         let summary = op_docs(op);
-        methods.push(quote! {
+        quote! {
             #summary
             fn #m(&self, input: #input) -> impl ::std::future::Future<Output = #reply> + Send;
-        });
-        let call_decode = if uses_params {
-            quote!(#input::decode(base_path, params, request).await)
-        } else {
-            quote!(#input::decode(base_path, request).await)
-        };
-        let status = proc_macro2::Literal::u16_unsuffixed(status);
-        let respond = match &op.success.enum_name {
-            Some(enum_name) => {
-                let e = ident(enum_name);
-                used.insert("json_response");
-                used.insert("empty_response");
-                used.insert("bytes_response");
-                let arms = op.success.alternatives.iter().map(|alt| {
-                    let v = ident(&alt.name);
-                    let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
-                    if alt.ty.is_some() {
-                        quote!(super::#e::#v(body) => json_response(status(#code), &body),)
-                    } else {
-                        quote!(super::#e::#v => empty_response(status(#code)),)
-                    }
-                });
-                quote! {
-                    api.#m(input).await.into_response_by(|value| match value {
-                        #( #arms )*
-                        super::#e::Other { status: code, body } => bytes_response(status(code), body),
-                    })
-                }
-            }
-            None => quote!(api.#m(input).await.into_response_with(status(#status))),
-        };
-        glue.push(quote! {
-            async fn #handle<A: Api>(api: Arc<A>, base_path: &'static str, #params_arg request: Request) -> Response {
-                match #call_decode {
-                    Ok(input) => #respond,
-                    Err(rejection) => *rejection,
-                }
-            }
-        });
+        }
+    });
+    quote! {
+        /// One method per operation of the spec.
+        pub trait Api: Send + Sync + 'static {
+            #( #methods )*
+        }
     }
+}
 
-    // Routes: every operation under every server path (or at the root for operations whose
-    // servers are the hosts' roots), with the path variant of that server path if any.
+/// The handler of an operation: decode the input, call the `Api` method, encode the reply.
+fn emit_server_handler(op: &Operation, used: &mut ServerNames) -> TokenStream {
+    let input = format_ident!("{}Input", op.builder_name);
+    let m = ident(&op.method_name);
+    let handle = format_ident!("handle_{}", op.method_name);
+    let uses_params = op.params.iter().any(|p| p.location == ParamLocation::Path);
+    let params_arg = if uses_params {
+        quote!(params: PathParams,)
+    } else {
+        quote!()
+    };
+    let call_decode = if uses_params {
+        quote!(#input::decode(base_path, params, request).await)
+    } else {
+        quote!(#input::decode(base_path, request).await)
+    };
+    let status = proc_macro2::Literal::u16_unsuffixed(op.success.status);
+    let respond = match &op.success.enum_name {
+        Some(enum_name) => {
+            let e = ident(enum_name);
+            used.insert("json_response");
+            used.insert("empty_response");
+            used.insert("bytes_response");
+            let arms = op.success.alternatives.iter().map(|alt| {
+                let v = ident(&alt.name);
+                let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
+                if alt.ty.is_some() {
+                    quote!(super::#e::#v(body) => json_response(status(#code), &body),)
+                } else {
+                    quote!(super::#e::#v => empty_response(status(#code)),)
+                }
+            });
+            quote! {
+                api.#m(input).await.into_response_by(|value| match value {
+                    #( #arms )*
+                    super::#e::Other { status: code, body } => bytes_response(status(code), body),
+                })
+            }
+        }
+        None => quote!(api.#m(input).await.into_response_with(status(#status))),
+    };
+    quote! {
+        async fn #handle<A: Api>(api: Arc<A>, base_path: &'static str, #params_arg request: Request) -> Response {
+            match #call_decode {
+                Ok(input) => #respond,
+                Err(rejection) => *rejection,
+            }
+        }
+    }
+}
+
+/// The router: every operation under every server path (or at the root for operations whose
+/// servers are the hosts' roots), with the path variant of that server path if any.
+fn emit_server_router(api: &Api) -> TokenStream {
     let mut bases: Vec<String> = Vec::new();
     for s in &api.servers {
         let p = url_path(&s.url);
@@ -1863,64 +2085,14 @@ fn emit_server(api: &Api) -> TokenStream {
             format!(" * `{} {r}`", methods.join(", "))
         })
         .collect();
-    let any_params = api
-        .operations
-        .iter()
-        .any(|op| op.params.iter().any(|p| p.location == ParamLocation::Path));
-    if any_params {
-        used.insert("Path");
-        used.insert("PathParams");
-    }
-    let any_binary = api
-        .operations
-        .iter()
-        .any(|op| !op.success.binary.is_empty());
-    let any_json = api.operations.iter().any(|op| op.success.binary.is_empty());
-    let mut reexports = Vec::new();
-    if any_binary {
-        reexports.push(quote!(BinaryReply));
-    }
-    if any_json {
-        reexports.push(quote!(Reply));
-    }
-    let imports = used.iter().map(|n| {
-        let n = ident(n);
-        if n == "MethodRouter" {
-            quote!(routing::MethodRouter)
-        } else {
-            quote!(#n)
-        }
-    });
     quote! {
-        /// The server side of the API: implement [`Api`](server::Api) and serve
-        /// [`router`](server::router). Requires the crate feature `server`.
+        /// A router serving every operation of the spec:
         ///
-        /// The router decodes each request into the operation's input (path, query, header
-        /// parameters and body) and encodes the handler's reply; it adds no behaviour of its own.
-        #[cfg(feature = "server")]
-        pub mod server {
-            use ::std::sync::Arc;
-
-            use ::aqua_runtime::server::{ #( #imports ),* };
-            pub use ::aqua_runtime::server::{ #( #reexports ),* };
-
-            #( #inputs )*
-
-            /// One method per operation of the spec.
-            pub trait Api: Send + Sync + 'static {
-                #( #methods )*
-            }
-
-            #( #glue )*
-
-            /// A router serving every operation of the spec:
-            ///
-            #( #[doc = #route_list] )*
-            pub fn router<A: Api>(api: Arc<A>) -> Router {
-                let mut router = Router::new();
-                #( #route_calls )*
-                router
-            }
+        #( #[doc = #route_list] )*
+        pub fn router<A: Api>(api: Arc<A>) -> Router {
+            let mut router = Router::new();
+            #( #route_calls )*
+            router
         }
     }
 }

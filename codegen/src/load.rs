@@ -7,6 +7,9 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
+
+use serde::Deserialize as _;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
 use serde_json::{Map, Number, Value};
@@ -49,17 +52,36 @@ impl SpecSource {
 }
 
 /// Source positions of the nodes of a loaded spec, by JSON pointer.
+///
+/// Positions are only needed when something is reported, so the map keeps the text and reads
+/// it again for positions on the first [`find`](SourceMap::find): loading a spec that has
+/// nothing to report costs no pointer or position bookkeeping.
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
-    spans: HashMap<String, Span>,
+    text: String,
+    spans: OnceLock<HashMap<String, Span>>,
 }
 
 impl SourceMap {
+    /// The map of a spec's text.
+    fn of(text: &str) -> Self {
+        SourceMap {
+            text: text.to_owned(),
+            spans: OnceLock::new(),
+        }
+    }
+
     /// The position of the node at `pointer`, or of its nearest ancestor that has one.
     pub fn find(&self, pointer: &str) -> Option<Span> {
+        let spans = self.spans.get_or_init(|| {
+            let mut builder = TreeBuilder::new(&self.text, true);
+            // A text that does not load still has positions up to where it fails.
+            let _ = builder.document();
+            builder.spans
+        });
         let mut p = pointer;
         loop {
-            if let Some(s) = self.spans.get(p) {
+            if let Some(s) = spans.get(p) {
                 return Some(*s);
             }
             match p.rfind('/') {
@@ -82,13 +104,50 @@ pub struct Loaded {
 }
 
 /// Parses the text of `source` into an OpenAPI 3.0 document.
+///
+/// The common case, a valid spec, takes the fast path: no pointers, no positions, a plain
+/// typed read. Anything wrong sends the spec down the slow path, which reads it again keeping
+/// track of where every node is, to report the problem by pointer and position.
 pub fn load(source: &SpecSource) -> Result<Loaded, Diagnostics> {
+    let mut builder = TreeBuilder::new(&source.text, false);
+    if let Ok(json) = builder.document() {
+        if supported_version(&json).is_ok() {
+            if let Ok(openapi) = openapiv3::OpenAPI::deserialize(&json) {
+                return Ok(Loaded {
+                    json,
+                    openapi,
+                    spans: SourceMap::of(&source.text),
+                });
+            }
+        }
+    }
+    load_reporting(source)
+}
+
+/// Whether the document says it is OpenAPI 3.0.
+fn supported_version(json: &Value) -> Result<(), (&'static str, String)> {
+    match json.get("openapi") {
+        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
+        Some(Value::String(v)) => Err((
+            "#/openapi",
+            format!("OpenAPI {v} is not supported: aqua-codegen reads OpenAPI 3.0.x documents"),
+        )),
+        Some(_) => Err((
+            "#/openapi",
+            "`openapi` must be a version string such as \"3.0.3\"".to_owned(),
+        )),
+        None => Err((
+            "#",
+            "not an OpenAPI document: the `openapi` version field is missing (Swagger 2.0 is not supported)".to_owned(),
+        )),
+    }
+}
+
+/// The slow path of [`load`]: the same reading with pointers and positions, and the typed read
+/// through `serde_path_to_error`, so that every problem is named.
+fn load_reporting(source: &SpecSource) -> Result<Loaded, Diagnostics> {
     let mut diags = Diagnostics::new(&source.name);
-    let mut builder = TreeBuilder {
-        events: Parser::new_from_str(&source.text),
-        spans: SourceMap::default(),
-        anchors: HashMap::new(),
-    };
+    let mut builder = TreeBuilder::new(&source.text, true);
     let json = match builder.document() {
         Ok(v) => v,
         Err((span, message)) => {
@@ -100,21 +159,12 @@ pub fn load(source: &SpecSource) -> Result<Loaded, Diagnostics> {
             return Err(diags);
         }
     };
-    let spans = builder.spans;
-
-    match json.get("openapi") {
-        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => {}
-        Some(Value::String(v)) => diags.error(
-            "#/openapi",
-            format!("OpenAPI {v} is not supported: aqua-codegen reads OpenAPI 3.0.x documents"),
-        ),
-        Some(_) => diags.error("#/openapi", "`openapi` must be a version string such as \"3.0.3\""),
-        None => diags.error(
-            "#",
-            "not an OpenAPI document: the `openapi` version field is missing (Swagger 2.0 is not supported)",
-        ),
-    }
-    if !diags.is_empty() {
+    let spans = SourceMap {
+        text: source.text.clone(),
+        spans: OnceLock::from(builder.spans),
+    };
+    if let Err((pointer, message)) = supported_version(&json) {
+        diags.error(pointer, message);
         diags.locate(&spans);
         return Err(diags);
     }
@@ -228,9 +278,12 @@ fn narrow(json: &Value) -> Option<(Pointer, String)> {
 
 type LoadError = (Span, String);
 
+/// Builds the JSON tree from the YAML events; with `record`, also the position of every node
+/// by pointer (and messages that name pointers).
 struct TreeBuilder<'a> {
     events: Parser<'a, saphyr_parser::StrInput<'a>>,
-    spans: SourceMap,
+    record: bool,
+    spans: HashMap<String, Span>,
     anchors: HashMap<usize, Value>,
 }
 
@@ -242,6 +295,20 @@ fn span_of(s: &YamlSpan) -> Span {
 }
 
 impl<'a> TreeBuilder<'a> {
+    fn new(text: &'a str, record: bool) -> Self {
+        TreeBuilder {
+            events: Parser::new_from_str(text),
+            record,
+            spans: HashMap::new(),
+            anchors: HashMap::new(),
+        }
+    }
+
+    /// The pointer of a child node, when positions are recorded.
+    fn child(&self, at: Option<&Pointer>, token: impl std::fmt::Display) -> Option<Pointer> {
+        at.filter(|_| self.record).map(|at| at.push(token))
+    }
+
     fn next(&mut self) -> Result<(Event<'a>, YamlSpan), LoadError> {
         match self.events.next() {
             Some(Ok(ev)) => Ok(ev),
@@ -272,7 +339,7 @@ impl<'a> TreeBuilder<'a> {
             }
         }
         let (ev, span) = self.next()?;
-        let root = self.node(ev, span, &Pointer::root())?;
+        let root = self.node(ev, span, Some(&Pointer::root()))?;
         let (ev, span) = self.next()?;
         match ev {
             Event::DocumentEnd => {}
@@ -293,10 +360,15 @@ impl<'a> TreeBuilder<'a> {
         }
     }
 
-    fn node(&mut self, ev: Event<'a>, span: YamlSpan, at: &Pointer) -> Result<Value, LoadError> {
-        self.spans
-            .spans
-            .insert(at.as_str().to_owned(), span_of(&span));
+    fn node(
+        &mut self,
+        ev: Event<'a>,
+        span: YamlSpan,
+        at: Option<&Pointer>,
+    ) -> Result<Value, LoadError> {
+        if let Some(at) = at.filter(|_| self.record) {
+            self.spans.insert(at.as_str().to_owned(), span_of(&span));
+        }
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let v = scalar(&text, style, tag.as_deref()).map_err(|m| (span_of(&span), m))?;
@@ -318,8 +390,8 @@ impl<'a> TreeBuilder<'a> {
                     if let Event::SequenceEnd = ev {
                         break;
                     }
-                    let p = at.push(items.len());
-                    items.push(self.node(ev, span, &p)?);
+                    let p = self.child(at, items.len());
+                    items.push(self.node(ev, span, p.as_ref())?);
                 }
                 let v = Value::Array(items);
                 if anchor != 0 {
@@ -356,19 +428,17 @@ impl<'a> TreeBuilder<'a> {
                             "unsupported YAML: merge keys (`<<`) are not supported".into(),
                         ));
                     }
-                    let p = at.push(&key);
+                    let p = self.child(at, &key);
                     if map.contains_key(&key) {
-                        return Err((
-                            span_of(&kspan),
-                            format!("duplicate key `{key}` in mapping {at}"),
-                        ));
+                        let mapping = at.map_or_else(String::new, |at| format!(" in mapping {at}"));
+                        return Err((span_of(&kspan), format!("duplicate key `{key}`{mapping}")));
                     }
                     let (ev, vspan) = self.next()?;
-                    let value = self.node(ev, vspan, &p)?;
+                    let value = self.node(ev, vspan, p.as_ref())?;
                     // Point at the key, where a reader looks for the entry.
-                    self.spans
-                        .spans
-                        .insert(p.as_str().to_owned(), span_of(&kspan));
+                    if let Some(p) = p {
+                        self.spans.insert(p.into_string(), span_of(&kspan));
+                    }
                     map.insert(key, value);
                 }
                 let v = Value::Object(map);
@@ -478,13 +548,13 @@ mod tests {
     use super::*;
 
     fn tree(text: &str) -> Result<(Value, SourceMap), LoadError> {
-        let mut b = TreeBuilder {
-            events: Parser::new_from_str(text),
-            spans: SourceMap::default(),
-            anchors: HashMap::new(),
-        };
+        let mut b = TreeBuilder::new(text, true);
         let v = b.document()?;
-        Ok((v, b.spans))
+        let spans = SourceMap {
+            text: text.to_owned(),
+            spans: OnceLock::from(b.spans),
+        };
+        Ok((v, spans))
     }
 
     #[test]
