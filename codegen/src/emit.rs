@@ -101,6 +101,15 @@ pub enum Unit<'a> {
 }
 
 impl Unit<'_> {
+    /// Whether the unit covers the whole API (every operation or example) rather than one
+    /// operation or type; those are the largest units.
+    pub fn is_per_api(&self) -> bool {
+        matches!(
+            self,
+            Unit::ServerTrait | Unit::ServerRouter | Unit::Examples | Unit::Environment
+        )
+    }
+
     /// The container the unit's items are in, if any.
     pub fn container(&self) -> Option<Container> {
         match self {
@@ -431,29 +440,7 @@ fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
                     }
                 }
 
-                impl ::std::fmt::Display for #name {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(self.as_str())
-                    }
-                }
-
-                impl From<&str> for #name {
-                    fn from(value: &str) -> Self {
-                        <Self as ::aqua_runtime::StringEnum>::from_wire(value)
-                    }
-                }
-
-                impl ::serde::Serialize for #name {
-                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                        serializer.serialize_str(self.as_str())
-                    }
-                }
-
-                impl<'de> ::serde::Deserialize<'de> for #name {
-                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                        ::aqua_runtime::wire::deserialize_string_enum(deserializer)
-                    }
-                }
+                ::aqua_runtime::string_enum_impls!(#name);
             }
         }
         TypeKind::Timestamp { formats, marker } => {

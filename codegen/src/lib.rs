@@ -73,11 +73,14 @@ pub fn render_with_threads(generated: &Generated, threads: usize) -> Result<Stri
     let units = emit::units(api);
     let slots: Vec<OnceLock<(Result<String, String>, emit::ServerNames)>> =
         units.iter().map(|_| OnceLock::new()).collect();
+    // Units that hold something for every operation are the longest: start them first, so
+    // that no thread is left printing one of them while the others have finished.
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|&i| !units[i].is_per_api());
     let next = AtomicUsize::new(0);
     let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&unit) = units.get(i) else { break };
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let unit = units[i];
             let mut used = emit::ServerNames::new();
             let text = print_unit(api, unit, &mut used).map(|text| space_items(&text));
             let _ = slots[i].set((text, used));
@@ -258,10 +261,21 @@ fn space_items(code: &str) -> String {
     out
 }
 
+/// Whether `line` is a whole macro invocation such as `::aqua_runtime::string_enum_impls!(X);`.
+fn is_macro_item(line: &str) -> bool {
+    line.ends_with(");")
+        && line.split_once("!(").is_some_and(|(path, _)| {
+            !path.is_empty()
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        })
+}
+
 /// Whether a blank line goes between `prev` and `line` (see [`space_items`]).
 fn needs_blank_line(prev: &str, line: &str) -> bool {
     let indent = |l: &str| l.len() - l.trim_start().len();
-    let closes = matches!(prev.trim(), "}" | "};");
+    let closes = matches!(prev.trim(), "}" | "};") || is_macro_item(prev.trim());
     let opens = !line.trim().is_empty()
         && !line.trim_start().starts_with(['}', ')', ']'])
         && !line.trim_start().starts_with("else")

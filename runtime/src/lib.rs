@@ -49,3 +49,9 @@ pub use wire::{
     Caseless, FlexBool, FlexInt, FlexString, StringEnum, Timestamp, TimestampError,
     TimestampFormats, TimestampValue,
 };
+
+/// What the crate's macros name by `$crate`; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}

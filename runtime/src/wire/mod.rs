@@ -36,6 +36,78 @@ pub trait StringEnum: Sized {
     fn as_wire(&self) -> &str;
 }
 
+/// Implements `Display`, `From<&str>`, `Serialize` and `Deserialize` for a [`StringEnum`]
+/// through its wire spelling: the four impls every generated string enum has.
+///
+/// `Display` and `Serialize` write [`StringEnum::as_wire`]; `From<&str>` and `Deserialize` read
+/// with [`StringEnum::from_wire`], so an unknown value becomes the fallback variant, never an
+/// error (see [`deserialize_string_enum`]).
+///
+/// ```
+/// use aqua_runtime::StringEnum;
+///
+/// #[derive(Debug, PartialEq)]
+/// enum Color {
+///     Red,
+///     Unknown(String),
+/// }
+///
+/// impl StringEnum for Color {
+///     const KNOWN: &'static [&'static str] = &["red"];
+///     fn from_wire(value: &str) -> Self {
+///         match value {
+///             "red" => Color::Red,
+///             other => Color::Unknown(other.to_owned()),
+///         }
+///     }
+///     fn as_wire(&self) -> &str {
+///         match self {
+///             Color::Red => "red",
+///             Color::Unknown(value) => value,
+///         }
+///     }
+/// }
+///
+/// aqua_runtime::string_enum_impls!(Color);
+///
+/// assert_eq!(Color::from("red").to_string(), "red");
+/// assert_eq!(serde_json::from_str::<Color>("\"teal\"").unwrap(), Color::Unknown("teal".into()));
+/// assert_eq!(serde_json::to_string(&Color::Red).unwrap(), "\"red\"");
+/// ```
+#[macro_export]
+macro_rules! string_enum_impls {
+    ($name:ident) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($crate::StringEnum::as_wire(self))
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(value: &str) -> Self {
+                <Self as $crate::StringEnum>::from_wire(value)
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str($crate::StringEnum::as_wire(self))
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                $crate::wire::deserialize_string_enum(deserializer)
+            }
+        }
+    };
+}
+
 /// Whether `value` is one of `E`'s known values rather than its fallback.
 fn is_known<E: StringEnum>(value: &E) -> bool {
     E::KNOWN.contains(&value.as_wire())
