@@ -1635,7 +1635,7 @@ fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
 
         impl<'a> ::std::future::IntoFuture for #b<'a> {
             type Output = Result<#output, #error>;
-            type IntoFuture = ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + ::std::marker::Send + 'a>>;
+            type IntoFuture = ::aqua_runtime::BoxFuture<'a, Self::Output>;
 
             fn into_future(self) -> Self::IntoFuture {
                 Box::pin(self.send())

@@ -50,6 +50,9 @@ pub use wire::{
     TimestampFormats, TimestampValue,
 };
 
+/// The future of a request builder's `.await`: boxed, `Send`, borrowing the client for `'a`.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// What the crate's macros name by `$crate`; not a public API.
 #[doc(hidden)]
 pub mod __private {
