@@ -116,8 +116,18 @@ impl Pointer {
 
     /// This pointer with one more token, escaped per RFC 6901.
     pub fn push(&self, token: impl fmt::Display) -> Self {
-        let token = token.to_string().replace('~', "~0").replace('/', "~1");
-        Pointer(format!("{}/{}", self.0, token))
+        use fmt::Write as _;
+        let mut text = String::with_capacity(self.0.len() + 16);
+        text.push_str(&self.0);
+        text.push('/');
+        let start = text.len();
+        let _ = write!(text, "{token}");
+        if text[start..].contains(['~', '/']) {
+            let escaped = text[start..].replace('~', "~0").replace('/', "~1");
+            text.truncate(start);
+            text.push_str(&escaped);
+        }
+        Pointer(text)
     }
 
     /// The pointer text.

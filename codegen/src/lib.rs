@@ -274,6 +274,10 @@ fn is_macro_item(line: &str) -> bool {
 
 /// Whether a blank line goes between `prev` and `line` (see [`space_items`]).
 fn needs_blank_line(prev: &str, line: &str) -> bool {
+    // Most lines end otherwise: rule them out before trimming and scanning.
+    if !(prev.ends_with('}') || prev.ends_with(';')) {
+        return false;
+    }
     let indent = |l: &str| l.len() - l.trim_start().len();
     let closes = matches!(prev.trim(), "}" | "};") || is_macro_item(prev.trim());
     let opens = !line.trim().is_empty()
