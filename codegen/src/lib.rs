@@ -40,9 +40,18 @@ impl Generated {
 
 /// Runs load and lower on a spec; [`render`] emits and prints the code.
 pub fn generate(source: &SpecSource) -> Result<Generated, Diagnostics> {
-    let loaded = load::load(source)?;
-    let api = lower::lower(&loaded.openapi, &source.name).map_err(|mut d| {
-        d.locate(&loaded.spans);
+    let load::Loaded {
+        json,
+        openapi,
+        spans,
+    } = load::load(source)?;
+    // Lowering needs only the typed document: free the JSON tree on another core meanwhile.
+    let lowered = std::thread::scope(|scope| {
+        scope.spawn(move || drop(json));
+        lower::lower(&openapi, &source.name)
+    });
+    let api = lowered.map_err(|mut d| {
+        d.locate(&spans);
         d
     })?;
     Ok(Generated {
@@ -103,6 +112,13 @@ pub fn render_with_threads(generated: &Generated, threads: usize) -> Result<Stri
         generated.source_name,
     );
     let header = code.len();
+    // One allocation for the whole text (units, and a blank line at most per seam).
+    let printed: usize = slots
+        .iter()
+        .filter_map(OnceLock::get)
+        .map(|(text, _)| text.as_ref().map_or(0, |t| t.len() + 1))
+        .sum();
+    code.reserve(printed + 4096);
     let mut failure = None;
     for (unit, slot) in units.iter().zip(slots) {
         let printed = match unit {
