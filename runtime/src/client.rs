@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{
-    ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderName, HeaderValue, IF_RANGE, RANGE, USER_AGENT,
+    ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, IF_RANGE, RANGE,
+    USER_AGENT,
 };
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
@@ -164,6 +165,10 @@ pub enum ConfigError {
     /// The HTTP client could not be built (TLS initialisation failed).
     #[error("could not initialise the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
+    /// The user name, password or token contains characters that an HTTP header cannot carry
+    /// (control characters).
+    #[error("the credentials contain characters that cannot be sent in an HTTP header")]
+    InvalidCredentials,
 }
 
 /// A name that is not one of the spec's environments.
@@ -199,10 +204,16 @@ struct Inner {
     /// The path of the base URL without a trailing slash.
     base_path: String,
     auth: Auth,
+    /// The `Authorization` value of basic and fixed bearer credentials, encoded once and
+    /// marked sensitive (never shown by `Debug`).
+    authorization: Option<HeaderValue>,
     oauth: Option<OAuth>,
     user_agent: &'static str,
     config: ClientConfig,
 }
+
+/// `Zuora-Request-Id`, which Zuora support asks for.
+const ZUORA_REQUEST_ID: HeaderName = HeaderName::from_static("zuora-request-id");
 
 impl fmt::Debug for ClientCore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -337,6 +348,26 @@ enum TimeLimit {
     Stall(Duration),
 }
 
+/// The `Authorization` value of credentials that do not change: `Basic base64(user:password)`
+/// or `Bearer token`, marked sensitive; `None` without credentials and under OAuth.
+fn fixed_authorization(auth: &Auth) -> Result<Option<HeaderValue>, ConfigError> {
+    use base64::Engine as _;
+    let text = match auth {
+        Auth::None | Auth::OAuthClientCredentials { .. } => return Ok(None),
+        Auth::Basic { username, password } => {
+            let pair = format!("{username}:{}", password.expose());
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            )
+        }
+        Auth::Bearer(token) => format!("Bearer {}", token.expose()),
+    };
+    let mut value = HeaderValue::from_str(&text).map_err(|_| ConfigError::InvalidCredentials)?;
+    value.set_sensitive(true);
+    Ok(Some(value))
+}
+
 impl ClientCore {
     /// A transport for `base_url` (see [`validate_base_url`]).
     ///
@@ -367,6 +398,7 @@ impl ClientCore {
             )),
             Auth::None | Auth::Basic { .. } | Auth::Bearer(_) => None,
         };
+        let authorization = fixed_authorization(&auth)?;
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
@@ -380,6 +412,7 @@ impl ClientCore {
                 origin,
                 base_path,
                 auth,
+                authorization,
                 oauth,
                 user_agent,
                 config,
@@ -558,7 +591,9 @@ impl<'a> Request<'a> {
         } else {
             &inner.base_url
         };
-        let url = format!("{prefix}{}", self.path);
+        let mut url = String::with_capacity(prefix.len() + self.path.len());
+        url.push_str(prefix);
+        url.push_str(&self.path);
         let mut headers = Vec::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
             let header_name = HeaderName::from_static_checked(name)?;
@@ -729,17 +764,10 @@ impl Prepared {
             rb = rb.header(name.clone(), value.clone());
         }
         if self.authenticate {
-            match &inner.auth {
-                Auth::None => {}
-                Auth::Basic { username, password } => {
-                    rb = rb.basic_auth(username, Some(password.expose()));
-                }
-                Auth::Bearer(token) => rb = rb.bearer_auth(token.expose()),
-                Auth::OAuthClientCredentials { .. } => {
-                    if let Some(token) = token {
-                        rb = rb.bearer_auth(token.access.expose());
-                    }
-                }
+            if let Some(value) = &inner.authorization {
+                rb = rb.header(AUTHORIZATION, value.clone());
+            } else if let Some(token) = token {
+                rb = rb.bearer_auth(token.access.expose());
             }
         }
         if let Some(body) = &self.body {
@@ -869,7 +897,7 @@ impl Prepared {
         let server_delay = retry::server_delay(status, response.headers());
         let request_id = response
             .headers()
-            .get("zuora-request-id")
+            .get(ZUORA_REQUEST_ID)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let mut bytes = Vec::new();
@@ -980,15 +1008,15 @@ async fn read_body<E>(
     max: usize,
 ) -> Result<Body, Error<E>> {
     let status = response.status();
-    let header = |name: &str| {
+    let header = |name: HeaderName| {
         response
             .headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let request_id = header("zuora-request-id");
-    let content_type = header("content-type");
+    let request_id = header(ZUORA_REQUEST_ID);
+    let content_type = header(CONTENT_TYPE);
     let too_large = |_len: usize| Error::TooLarge {
         operation,
         status,
@@ -999,14 +1027,26 @@ async fn read_body<E>(
             return Err(too_large(len as usize));
         }
     }
+    // A body that arrives in one chunk (most JSON answers) is kept as it is; more chunks are
+    // gathered into one buffer.
+    let mut first: Option<bytes::Bytes> = None;
     let mut buf = bytes::BytesMut::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if buf.len() + chunk.len() > max {
-                    return Err(too_large(buf.len() + chunk.len()));
+                let held = first.as_ref().map_or(0, bytes::Bytes::len) + buf.len();
+                if held + chunk.len() > max {
+                    return Err(too_large(held + chunk.len()));
                 }
-                buf.extend_from_slice(&chunk);
+                match first.take() {
+                    None if buf.is_empty() => first = Some(chunk),
+                    None => buf.extend_from_slice(&chunk),
+                    Some(earlier) => {
+                        buf.reserve(earlier.len() + chunk.len());
+                        buf.extend_from_slice(&earlier);
+                        buf.extend_from_slice(&chunk);
+                    }
+                }
             }
             Ok(None) => break,
             Err(source) => {
@@ -1018,7 +1058,11 @@ async fn read_body<E>(
             }
         }
     }
-    Ok((status, request_id, content_type, buf.freeze()))
+    let bytes = match first {
+        Some(only) => only,
+        None => buf.freeze(),
+    };
+    Ok((status, request_id, content_type, bytes))
 }
 
 fn status_error<E: ErrorBody>(
@@ -1046,6 +1090,54 @@ fn status_error<E: ErrorBody>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_credentials_are_encoded_once_and_hidden() {
+        use base64::Engine as _;
+        let basic = Auth::Basic {
+            username: "Aladdin".into(),
+            password: Secret::new("open sesame"),
+        };
+        let value = fixed_authorization(&basic).unwrap().unwrap();
+        // RFC 7617's example.
+        assert_eq!(
+            value.to_str().unwrap(),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert!(value.is_sensitive());
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD
+                .decode("QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+                .unwrap(),
+            b"Aladdin:open sesame"
+        );
+        let bearer = fixed_authorization(&Auth::Bearer(Secret::new("t0k"))).unwrap();
+        assert_eq!(bearer.unwrap().to_str().unwrap(), "Bearer t0k");
+        assert!(fixed_authorization(&Auth::None).unwrap().is_none());
+
+        let core = ClientCore::new(
+            "https://rest.zuora.com/v1",
+            basic,
+            "aqua-test/1",
+            ClientConfig::default(),
+        )
+        .unwrap();
+        let shown = format!("{core:?}");
+        assert!(!shown.contains("open sesame") && !shown.contains("QWxhZGRpbjpvcGVuIHNlc2FtZQ"));
+
+        // A header cannot carry a line break (basic credentials are base64, so always can):
+        // refused when the client is made, not later.
+        let broken = Auth::Bearer(Secret::new("tok\nen"));
+        let err = ClientCore::new(
+            "https://rest.zuora.com/v1",
+            broken,
+            "aqua-test/1",
+            ClientConfig::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidCredentials), "{err:?}");
+        assert!(!err.to_string().contains("tok"), "{err}");
+    }
 
     #[test]
     fn base_urls_are_checked() {

@@ -37,7 +37,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 
@@ -211,15 +211,16 @@ pub(crate) fn server_delay(status: StatusCode, headers: &HeaderMap) -> Option<Du
 }
 
 fn server_delay_at(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name| {
+    const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+    let text = |name: HeaderName| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    let retry_after = text(RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(v, now));
+    let retry_after = text(RETRY_AFTER).and_then(|v| parse_retry_after(v, now));
     let reset = if status == StatusCode::TOO_MANY_REQUESTS {
-        text("ratelimit-reset").and_then(parse_seconds)
+        text(RATELIMIT_RESET).and_then(parse_seconds)
     } else {
         None
     };
