@@ -588,6 +588,40 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_path_reads_what_the_reporting_path_reads() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut specs = vec![root.join("spec/aqua.yaml")];
+        for entry in std::fs::read_dir(root.join("tests/specs")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                specs.push(path);
+            }
+        }
+        assert!(specs.len() >= 5, "{specs:?}");
+        for path in specs {
+            let source = SpecSource::from_path(&path).unwrap();
+            let fast = load(&source).unwrap();
+            let reported = load_reporting(&source).unwrap();
+            assert_eq!(fast.json, reported.json, "{}", path.display());
+            assert_eq!(fast.openapi, reported.openapi, "{}", path.display());
+            // Positions computed lazily are the ones recorded along the way.
+            assert!(
+                fast.spans.find("#/info/title").is_some(),
+                "{}",
+                path.display()
+            );
+            for pointer in ["#/paths", "#/components/schemas", "#/info/title"] {
+                assert_eq!(
+                    fast.spans.find(pointer),
+                    reported.spans.find(pointer),
+                    "{} {pointer}",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn duplicate_keys_are_errors() {
         let err = tree("a: 1\na: 2\n").unwrap_err();
         assert_eq!(err.0, Span { line: 2, column: 1 });
