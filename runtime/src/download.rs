@@ -1166,26 +1166,13 @@ mod tests {
         assert!(dir.entries().is_empty(), "{:?}", dir.entries());
     }
 
-    /// `len` bytes that are not a repetition of a short pattern (nor of [`payload`]).
-    fn big_payload(len: usize) -> Vec<u8> {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 24) as u8
-            })
-            .collect()
-    }
-
     /// Larger than two writeback steps, and not a multiple of one.
     const BIG: usize = (20 << 20) + 12_345;
 
     #[tokio::test]
     async fn bodies_larger_than_the_writeback_step_are_saved_exactly() {
         let server = Server::start(|request: &Recorded| {
-            let body = big_payload(BIG);
+            let body = crate::test_server::pseudo_random_bytes(BIG);
             match request.path() {
                 "/v1/big" => {
                     let mut steps = vec![Step::Write(
@@ -1216,7 +1203,7 @@ mod tests {
             .unwrap();
         assert_eq!(n, BIG as u64);
         assert!(
-            std::fs::read(&target).unwrap() == big_payload(BIG),
+            std::fs::read(&target).unwrap() == crate::test_server::pseudo_random_bytes(BIG),
             "the bytes differ"
         );
         assert_eq!(dir.entries(), ["result.csv"]);
@@ -1245,7 +1232,7 @@ mod tests {
     fn the_writer_writes_every_batch_in_order_and_reports_failures() {
         let dir = TempDir::new("writer");
         let path = dir.path.join("out");
-        let body = big_payload(3 << 20);
+        let body = crate::test_server::pseudo_random_bytes(3 << 20);
         // Batches of uneven chunks, some empty.
         let (tx, rx) = tokio::sync::mpsc::channel(QUEUED_BATCHES);
         let feeder = std::thread::spawn({

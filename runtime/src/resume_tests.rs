@@ -17,17 +17,7 @@ use crate::{Auth, ClientConfig, ClientCore, Error, Method, RetryConfig, Secret};
 const TOTAL: usize = 300_000;
 
 /// The file served: 300 000 bytes that are not a repetition of a short pattern.
-static FILE: LazyLock<Vec<u8>> = LazyLock::new(|| {
-    let mut x: u32 = 0x9e37_79b9;
-    (0..TOTAL)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
-});
+static FILE: LazyLock<Vec<u8>> = LazyLock::new(|| crate::test_server::pseudo_random_bytes(TOTAL));
 
 const ETAG_V1: &str = "\"v1\"";
 
