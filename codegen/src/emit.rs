@@ -51,6 +51,15 @@ impl Container {
         }
     }
 
+    /// The container itself with `items` in its body: [`empty`](Self::empty), filled.
+    pub fn filled(self, items: TokenStream) -> TokenStream {
+        let mut trees: Vec<proc_macro2::TokenTree> = self.empty().into_iter().collect();
+        // The empty body `{}` is the last token.
+        trees.pop();
+        trees.push(proc_macro2::Group::new(proc_macro2::Delimiter::Brace, items).into());
+        trees.into_iter().collect()
+    }
+
     /// `items` inside a stand-in for the container, indented as they are in the real one.
     pub fn wrap(self, items: TokenStream) -> TokenStream {
         match self {
@@ -185,17 +194,7 @@ pub fn emit(api: &Api) -> TokenStream {
     for (unit, tokens) in units.iter().zip(emitted) {
         match unit {
             Unit::Open(_) => inner = TokenStream::new(),
-            Unit::Close(Container::ClientImpl) => {
-                out.extend(quote!(impl Client { #inner }));
-            }
-            Unit::Close(Container::ServerModule) => {
-                let open = emit_server_open();
-                // The empty module's body `{}` is the last token: put the items in it.
-                let mut trees: Vec<proc_macro2::TokenTree> = open.into_iter().collect();
-                trees.pop();
-                out.extend(trees);
-                out.extend(quote!({ #inner }));
-            }
+            Unit::Close(container) => out.extend(container.filled(std::mem::take(&mut inner))),
             Unit::ServerUses => inner.extend(emit_server_uses(api, &used)),
             _ if unit.container().is_some() => inner.extend(tokens),
             _ => out.extend(tokens),

@@ -71,6 +71,14 @@ impl SourceMap {
         }
     }
 
+    /// The map of a spec's text whose positions were recorded while it was read.
+    fn recorded(text: &str, spans: HashMap<String, Span>) -> Self {
+        SourceMap {
+            text: text.to_owned(),
+            spans: OnceLock::from(spans),
+        }
+    }
+
     /// The position of the node at `pointer`, or of its nearest ancestor that has one.
     pub fn find(&self, pointer: &str) -> Option<Span> {
         let spans = self.spans.get_or_init(|| {
@@ -95,7 +103,8 @@ impl SourceMap {
 /// A parsed spec: the JSON tree, the typed OpenAPI document and the source map.
 #[derive(Debug)]
 pub struct Loaded {
-    /// The document as JSON, exactly as written (used for vendor extensions and examples).
+    /// The document as a JSON tree, exactly as written: what `openapi` was read from (lowering
+    /// needs only `openapi`; the robustness tests mutate this tree).
     pub json: Value,
     /// The typed document.
     pub openapi: openapiv3::OpenAPI,
@@ -159,10 +168,7 @@ fn load_reporting(source: &SpecSource) -> Result<Loaded, Diagnostics> {
             return Err(diags);
         }
     };
-    let spans = SourceMap {
-        text: source.text.clone(),
-        spans: OnceLock::from(builder.spans),
-    };
+    let spans = SourceMap::recorded(&source.text, builder.spans);
     if let Err((pointer, message)) = supported_version(&json) {
         diags.error(pointer, message);
         diags.locate(&spans);
@@ -550,11 +556,7 @@ mod tests {
     fn tree(text: &str) -> Result<(Value, SourceMap), LoadError> {
         let mut b = TreeBuilder::new(text, true);
         let v = b.document()?;
-        let spans = SourceMap {
-            text: text.to_owned(),
-            spans: OnceLock::from(b.spans),
-        };
-        Ok((v, spans))
+        Ok((v, SourceMap::recorded(text, b.spans)))
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-// Generation allocates and frees millions of small token trees; mimalloc does that about half
-// as expensively as the system allocator (BENCHMARKS.md, "Generator").
+// Generation allocates and frees millions of small token trees; with mimalloc (transparent
+// huge pages off) it takes about two thirds of the time (BENCHMARKS.md, "Generator").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
