@@ -167,7 +167,9 @@ pub enum ConfigError {
     Http(#[source] reqwest::Error),
     /// The user name, password or token contains characters that an HTTP header cannot carry
     /// (control characters).
-    #[error("the credentials contain characters that cannot be sent in an HTTP header")]
+    #[error(
+        "the credentials contain characters that cannot be sent in an HTTP header (such as a line break): check the user name, password or token"
+    )]
     InvalidCredentials,
 }
 
@@ -1027,26 +1029,17 @@ async fn read_body<E>(
             return Err(too_large(len as usize));
         }
     }
-    // A body that arrives in one chunk (most JSON answers) is kept as it is; more chunks are
-    // gathered into one buffer.
-    let mut first: Option<bytes::Bytes> = None;
-    let mut buf = bytes::BytesMut::new();
+    // A body that arrives in one chunk (most JSON answers) is kept as it is, without a copy.
+    let mut chunks: Vec<bytes::Bytes> = Vec::new();
+    let mut held = 0;
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                let held = first.as_ref().map_or(0, bytes::Bytes::len) + buf.len();
-                if held + chunk.len() > max {
-                    return Err(too_large(held + chunk.len()));
+                held += chunk.len();
+                if held > max {
+                    return Err(too_large(held));
                 }
-                match first.take() {
-                    None if buf.is_empty() => first = Some(chunk),
-                    None => buf.extend_from_slice(&chunk),
-                    Some(earlier) => {
-                        buf.reserve(earlier.len() + chunk.len());
-                        buf.extend_from_slice(&earlier);
-                        buf.extend_from_slice(&chunk);
-                    }
-                }
+                chunks.push(chunk);
             }
             Ok(None) => break,
             Err(source) => {
@@ -1058,9 +1051,9 @@ async fn read_body<E>(
             }
         }
     }
-    let bytes = match first {
-        Some(only) => only,
-        None => buf.freeze(),
+    let bytes = match <[bytes::Bytes; 1]>::try_from(chunks) {
+        Ok([only]) => only,
+        Err(chunks) => bytes::Bytes::from(chunks.concat()),
     };
     Ok((status, request_id, content_type, bytes))
 }
@@ -1127,7 +1120,7 @@ mod tests {
 
         // A header cannot carry a line break (basic credentials are base64, so always can):
         // refused when the client is made, not later.
-        let broken = Auth::Bearer(Secret::new("tok\nen"));
+        let broken = Auth::Bearer(Secret::new("s3cr\nt"));
         let err = ClientCore::new(
             "https://rest.zuora.com/v1",
             broken,
@@ -1136,7 +1129,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ConfigError::InvalidCredentials), "{err:?}");
-        assert!(!err.to_string().contains("tok"), "{err}");
+        assert!(!err.to_string().contains("s3cr"), "{err}");
     }
 
     #[test]
