@@ -571,9 +571,7 @@ impl Download {
         let file = writer.await.unwrap_or_else(|e| Err(io::Error::other(e)));
         read?;
         let file = tokio::fs::File::from_std(file.map_err(io_error(path))?);
-        // The guarantee: the writeback started along the way only leaves it less to do.
-        file.sync_all().await.map_err(io_error(path))?;
-        drop(file);
+        // A body of the wrong length is refused before paying for its sync.
         if let Some(expected) = self.expected {
             if written != expected {
                 return Err(DownloadError::Truncated {
@@ -582,6 +580,9 @@ impl Download {
                 });
             }
         }
+        // The guarantee: the writeback started along the way only leaves it less to do.
+        file.sync_all().await.map_err(io_error(path))?;
+        drop(file);
         if !overwrite && exists(path).await.map_err(io_error(path))? {
             return Err(DownloadError::Exists {
                 path: path.to_path_buf(),
