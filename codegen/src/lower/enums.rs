@@ -1,0 +1,93 @@
+//! String enums (`enum`), with `x-enum-descriptions` and `x-aqua-case-insensitive`.
+
+use openapiv3::Schema;
+use serde_json::Value;
+
+use super::{Lowerer, ext};
+use crate::diag::Pointer;
+use crate::model::{TypeKind, Variant};
+use crate::names::{self, Scope};
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn string_enum(
+        &mut self,
+        name: &str,
+        schema: &Schema,
+        values: &[Option<String>],
+        at: &Pointer,
+    ) -> Option<TypeKind> {
+        let case_insensitive = match ext(&schema.schema_data.extensions, "x-aqua-case-insensitive")
+        {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                self.diags.error(
+                    at.push("x-aqua-case-insensitive"),
+                    "`x-aqua-case-insensitive` must be `true` or `false`",
+                );
+                false
+            }
+        };
+        let descriptions = match ext(&schema.schema_data.extensions, "x-enum-descriptions") {
+            None => serde_json::Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => {
+                self.diags.error(
+                    at.push("x-enum-descriptions"),
+                    "`x-enum-descriptions` must map enum values to descriptions",
+                );
+                serde_json::Map::new()
+            }
+        };
+        let mut scope = Scope::default();
+        let mut variants: Vec<Variant> = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            let Some(wire) = value else { continue };
+            if variants
+                .iter()
+                .any(|v| v.wire == *wire || (case_insensitive && v.wire.eq_ignore_ascii_case(wire)))
+            {
+                self.diags.error(
+                    at.push("enum").push(i),
+                    format!("duplicate enum value `{wire}`"),
+                );
+                continue;
+            }
+            let docs = match descriptions.get(wire) {
+                None => None,
+                Some(Value::String(d)) => Some(d.clone()),
+                Some(_) => {
+                    self.diags.error(
+                        at.push("x-enum-descriptions").push(wire),
+                        "descriptions must be strings",
+                    );
+                    None
+                }
+            };
+            variants.push(Variant {
+                name: scope.claim(names::type_name(wire)),
+                wire: wire.clone(),
+                docs,
+            });
+        }
+        for key in descriptions.keys() {
+            if !variants.iter().any(|v| &v.wire == key) {
+                self.diags.error(
+                    at.push("x-enum-descriptions").push(key),
+                    format!("`{key}` is not a value of the enum `{name}`"),
+                );
+            }
+        }
+        let fallback = if variants.iter().any(|v| v.name == "Unknown") {
+            "UnknownValue"
+        } else {
+            "Unknown"
+        };
+        let fallback = scope.claim(fallback.to_owned());
+        Some(TypeKind::Enum {
+            variants,
+            fallback,
+            case_insensitive,
+        })
+    }
+}

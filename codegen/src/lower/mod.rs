@@ -1,0 +1,227 @@
+//! Stage 2, lowering: `openapiv3` → [`model::Api`](crate::model::Api).
+//!
+//! Phases: (1) reserve a Rust name for every component schema, (2) convert schemas, servers and
+//! security schemes, (3) convert operations and examples, (4) break cycles of types with `Box`
+//! and mark the types sent in requests. Problems are collected per phase and reported together,
+//! each with the JSON pointer of the offending node. Nothing is dropped silently: a construct we
+//! cannot generate is an error.
+//!
+//! One `impl Lowerer` block per concern, one file each:
+//!
+//! | File | Concern |
+//! |---|---|
+//! | `refs.rs` | `$ref`s to component schemas, parameters, responses |
+//! | `schema.rs` | a schema in a type position: scalars, arrays, maps, and the dispatch to named types |
+//! | `objects.rs` | object schemas: fields, limits, `pattern` |
+//! | `compose.rs` | `allOf` merges, `oneOf`/`anyOf` unions, `x-aqua-flex` |
+//! | `enums.rs` | string enums |
+//! | `servers.rs`, `security.rs` | `servers` and `components.securitySchemes` |
+//! | `operation.rs` | one operation: a driver over the steps below, sharing [`operation::OperationContext`] |
+//! | `params.rs`, `paths.rs`, `bodies.rs`, `responses.rs`, `poll.rs` | those steps |
+//! | `examples.rs` | documented examples |
+//! | `cycles.rs` | `$ref` cycles and the boxing of recursive fields |
+
+mod bodies;
+mod compose;
+mod cycles;
+mod enums;
+mod examples;
+mod objects;
+mod operation;
+mod params;
+mod paths;
+mod poll;
+mod refs;
+mod responses;
+mod schema;
+mod security;
+mod servers;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
+use serde_json::Value;
+
+use crate::diag::{Diagnostics, Pointer};
+use crate::model::{Api, Example, TypeDef, TypeKind, TypeRef};
+use crate::names::{self, Scope};
+
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// Names the generated crate root defines by itself; schema types never take them.
+const RESERVED_TYPES: &[&str] = &[
+    "Client",
+    "ClientBuilder",
+    "Credentials",
+    "Environment",
+    "Error",
+    "Result",
+    "Option",
+    "Vec",
+    "String",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Into",
+    "From",
+    "Send",
+    "Sync",
+];
+
+/// Client methods that operations must not shadow.
+const RESERVED_METHODS: &[&str] = &["new", "builder", "base_url", "inner", "clone"];
+
+/// Lowers a loaded spec into the model.
+pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<Api, Diagnostics> {
+    let mut l = Lowerer {
+        doc,
+        diags: Diagnostics::new(source_name),
+        types: BTreeMap::new(),
+        type_scope: Scope::with_reserved(RESERVED_TYPES),
+        method_scope: Scope::with_reserved(RESERVED_METHODS),
+        component_names: HashMap::new(),
+        examples: Vec::new(),
+        seen_examples: BTreeSet::new(),
+    };
+
+    // Phase 1: names for every component schema, in spec order.
+    l.reserve_component_names();
+
+    // Phase 2: schemas, servers, security.
+    l.component_schemas();
+    let servers = l.servers();
+    let security = l.security();
+    l.alias_cycles();
+    l.diags.check()?;
+
+    // Phase 3: operations and their examples.
+    let (operations, error_type) = l.operations(&security);
+    l.diags.check()?;
+
+    // Phase 4: break cycles, mark the types sent in requests.
+    cycles::break_cycles(&mut l.types);
+    bodies::mark_request_types(&mut l.types, &operations);
+
+    Ok(Api {
+        source_name: source_name.to_owned(),
+        title: doc.info.title.clone(),
+        version: doc.info.version.clone(),
+        description: doc.info.description.clone(),
+        servers,
+        security,
+        types: l.types,
+        operations,
+        error_type,
+        examples: l.examples,
+    })
+}
+
+/// The state of one lowering: the document, what was found wrong, and the types and names
+/// handed out so far.
+struct Lowerer<'a> {
+    doc: &'a OpenAPI,
+    diags: Diagnostics,
+    types: BTreeMap<String, TypeDef>,
+    type_scope: Scope,
+    /// Names of the `Client` methods (operations and `x-aqua-poll` waits).
+    method_scope: Scope,
+    /// Component schema key → Rust type name.
+    component_names: HashMap<String, String>,
+    examples: Vec<Example>,
+    seen_examples: BTreeSet<String>,
+}
+
+impl<'a> Lowerer<'a> {
+    /// Phase 1: a Rust name for every component schema, in spec order, before any is converted
+    /// (so that references resolve whatever the order).
+    fn reserve_component_names(&mut self) {
+        for (key, _) in self.component_schemas_map() {
+            let mut name = names::type_name(key);
+            if RESERVED_TYPES.contains(&name.as_str()) {
+                // `Error`, `Client`, …: the crate root defines these; the schema gets a suffix.
+                name.push_str("Schema");
+            }
+            let name = self.type_scope.claim(name);
+            self.component_names.insert(key.clone(), name);
+        }
+    }
+
+    /// Phase 2: every component schema becomes a named type (and its example is kept).
+    fn component_schemas(&mut self) {
+        for (key, schema) in self.component_schemas_map() {
+            let ptr = Pointer::root().push("components").push("schemas").push(key);
+            let name = self.component_names[key].clone();
+            match schema {
+                ReferenceOr::Reference { reference } => {
+                    if let Some(target) = self.reference(reference, &ptr.push("$ref")) {
+                        self.types.insert(
+                            name.clone(),
+                            TypeDef {
+                                name,
+                                docs: None,
+                                origin: ptr.into(),
+                                kind: TypeKind::Alias(target),
+                            },
+                        );
+                    }
+                }
+                ReferenceOr::Item(schema) => {
+                    if let Some(def) = self.define(&name, schema, &ptr) {
+                        self.types.insert(name, def);
+                    }
+                    if let Some(example) = &schema.schema_data.example {
+                        self.schema_example(key, &ptr, example);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `components.schemas` in spec order (nothing when the document has no components).
+    fn component_schemas_map(
+        &self,
+    ) -> impl Iterator<Item = (&'a String, &'a ReferenceOr<Schema>)> + 'a {
+        let doc = self.doc;
+        doc.components.iter().flat_map(|c| c.schemas.iter())
+    }
+}
+
+fn ext<'s>(extensions: &'s indexmap::IndexMap<String, Value>, key: &str) -> Option<&'s Value> {
+    extensions.get(key)
+}
+
+/// Summary and description, joined by a blank line (`None` when both are empty).
+fn join_docs(summary: Option<&str>, description: Option<&str>) -> Option<String> {
+    let parts: Vec<&str> = [summary, description]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
+}
+
+/// Whether a type can be a parameter: a scalar, an enum, a timestamp, or an alias of one.
+fn is_scalar(t: &TypeRef, types: &BTreeMap<String, TypeDef>) -> bool {
+    match t {
+        TypeRef::String
+        | TypeRef::Bool
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::F32
+        | TypeRef::F64 => true,
+        TypeRef::FlexInt
+        | TypeRef::FlexString
+        | TypeRef::FlexBool
+        | TypeRef::Secret
+        | TypeRef::Caseless(_) => true,
+        TypeRef::Named(n) => match types.get(n).map(|d| &d.kind) {
+            Some(TypeKind::Enum { .. } | TypeKind::Timestamp { .. }) => true,
+            Some(TypeKind::Alias(a)) => is_scalar(a, types),
+            _ => false,
+        },
+        TypeRef::Json | TypeRef::Bytes | TypeRef::Vec(_) | TypeRef::Map(_) => false,
+    }
+}

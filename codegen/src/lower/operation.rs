@@ -1,0 +1,198 @@
+//! Operations: every method of every path item, each lowered by a short driver over the steps
+//! in `params.rs`, `paths.rs`, `bodies.rs`, `responses.rs` and `poll.rs`, which share one
+//! [`OperationContext`].
+
+use std::collections::BTreeSet;
+
+use openapiv3::{PathItem, ReferenceOr};
+
+use super::{Lowerer, join_docs};
+use crate::diag::Pointer;
+use crate::model::{Method, Operation, SecurityScheme, TypeRef};
+use crate::names;
+
+/// What the steps of lowering one operation share.
+pub(super) struct OperationContext<'a, 's> {
+    /// The path template, as the key of `paths`.
+    pub path: &'a str,
+    /// The path item the operation is in.
+    pub item: &'a PathItem,
+    /// The operation.
+    pub op: &'a openapiv3::Operation,
+    /// Its HTTP method.
+    pub method: Method,
+    /// Its JSON pointer.
+    pub at: Pointer,
+    /// Its `operationId` (derived from the method and path when it has none).
+    pub id: String,
+    /// Rust name of its `Client` method.
+    pub method_name: String,
+    /// Rust name of its request builder.
+    pub builder_name: String,
+    /// The keys of the document's security schemes.
+    pub known_security: &'s BTreeSet<&'s str>,
+    /// The schema of its error bodies so far (`Json` once two disagree).
+    pub error_type: Option<TypeRef>,
+}
+
+impl<'a> Lowerer<'a> {
+    /// Phase 3: every operation, in path then method order, and the error type shared by all of
+    /// them, if they agree.
+    pub(super) fn operations(
+        &mut self,
+        security: &[SecurityScheme],
+    ) -> (Vec<Operation>, Option<TypeRef>) {
+        let mut ops = Vec::new();
+        let known: BTreeSet<&str> = security.iter().map(|s| s.key.as_str()).collect();
+        let doc = self.doc;
+        for (path, item) in &doc.paths.paths {
+            let at_path = Pointer::root().push("paths").push(path);
+            let item: &PathItem = match item {
+                ReferenceOr::Item(i) => i,
+                ReferenceOr::Reference { .. } => {
+                    self.diags
+                        .error(at_path, "path item references are not supported");
+                    continue;
+                }
+            };
+            if !item.servers.is_empty() {
+                self.diags.error(
+                    at_path.push("servers"),
+                    "per-path `servers` are not supported yet",
+                );
+            }
+            let methods = [
+                (Method::Get, "get", &item.get),
+                (Method::Put, "put", &item.put),
+                (Method::Post, "post", &item.post),
+                (Method::Delete, "delete", &item.delete),
+                (Method::Options, "options", &item.options),
+                (Method::Head, "head", &item.head),
+                (Method::Patch, "patch", &item.patch),
+                (Method::Trace, "trace", &item.trace),
+            ];
+            for (method, key, op) in methods {
+                let Some(op) = op else { continue };
+                let id = match &op.operation_id {
+                    Some(id) => id.clone(),
+                    None => derived_operation_id(method, path),
+                };
+                let mut cx = OperationContext {
+                    path,
+                    item,
+                    op,
+                    method,
+                    at: at_path.push(key),
+                    method_name: self.method_scope.claim(names::field_name(&id)),
+                    builder_name: self.type_scope.claim(names::type_name(&id)),
+                    id,
+                    known_security: &known,
+                    error_type: None,
+                };
+                if let Some(mut o) = self.operation(&mut cx) {
+                    o.error_type = cx.error_type;
+                    ops.push(o);
+                }
+            }
+        }
+        // One error type for the whole client when every operation that documents error bodies
+        // agrees; otherwise each operation keeps its own.
+        let mut distinct: Vec<&TypeRef> =
+            ops.iter().filter_map(|o| o.error_type.as_ref()).collect();
+        distinct.sort();
+        distinct.dedup();
+        let shared = match distinct.as_slice() {
+            [] => None,
+            [one] => Some((*one).clone()),
+            _ => return (ops, None),
+        };
+        if let Some(t) = &shared {
+            for o in &mut ops {
+                o.error_type.get_or_insert_with(|| t.clone());
+            }
+        }
+        (ops, shared)
+    }
+
+    /// One operation: its own settings, then parameters, path, body, responses and poll.
+    fn operation(&mut self, cx: &mut OperationContext<'a, '_>) -> Option<Operation> {
+        let (at_origin, no_auth) = self.operation_settings(cx);
+        let params = self.params(cx);
+        let (path_parts, path_variants) = self.paths(cx, &params)?;
+        let body = match &cx.op.request_body {
+            None => None,
+            Some(rb) => self.request_body(rb, &cx.at.push("requestBody"), cx),
+        };
+        let success = self.responses(cx)?;
+        let poll = self.poll(cx, &success);
+        let op = cx.op;
+        Some(Operation {
+            id: cx.id.clone(),
+            method_name: cx.method_name.clone(),
+            builder_name: cx.builder_name.clone(),
+            method: cx.method,
+            path: cx.path.to_owned(),
+            path_parts,
+            path_variants,
+            at_origin,
+            no_auth,
+            poll,
+            error_type: None,
+            params,
+            body,
+            success,
+            docs: join_docs(op.summary.as_deref(), op.description.as_deref()),
+            deprecated: op.deprecated,
+            origin: cx.at.to_string(),
+        })
+    }
+
+    /// What the operation says about itself: its `callbacks` (unsupported), its `servers`
+    /// (whether its path is relative to the origin) and its `security` (whether it sends no
+    /// credentials).
+    fn operation_settings(&mut self, cx: &OperationContext<'a, '_>) -> (bool, bool) {
+        let (op, at) = (cx.op, &cx.at);
+        if !op.callbacks.is_empty() {
+            self.diags
+                .error(at.push("callbacks"), "callbacks are not supported");
+        }
+        let mut at_origin = false;
+        for (i, server) in op.servers.iter().enumerate() {
+            let url = server.url.trim_end_matches('/');
+            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+            if rest.contains('/') || server.url.contains('{') {
+                self.diags.error(
+                    at.push("servers").push(i),
+                    "per-operation `servers` are supported only as host roots (such as `https://rest.zuora.com`): the path is then sent to the origin of the client's base URL",
+                );
+            } else {
+                at_origin = true;
+            }
+        }
+        let no_auth = op.security.as_ref().is_some_and(|s| s.is_empty());
+        for (i, req) in op.security.iter().flatten().enumerate() {
+            for name in req.keys() {
+                if !cx.known_security.contains(name.as_str()) {
+                    self.diags.error(
+                        at.push("security").push(i),
+                        format!("unknown security scheme `{name}`"),
+                    );
+                }
+            }
+        }
+        (at_origin, no_auth)
+    }
+}
+
+/// `GET /jobs/{id}/files` → `get_jobs_by_id_files`.
+fn derived_operation_id(method: Method, path: &str) -> String {
+    let mut words = vec![method.as_str().to_ascii_lowercase()];
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        if let Some(p) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            words.push(format!("by {p}"));
+        } else {
+            words.push(seg.to_owned());
+        }
+    }
+    words.join(" ")
+}

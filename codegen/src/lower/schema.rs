@@ -1,0 +1,321 @@
+//! A schema in a type position (a field, an item, a parameter, a body): scalars, arrays, maps
+//! and free-form values map to a type without a name; the rest become named types through
+//! [`define`](Lowerer::define), which dispatches on the shape of the schema.
+
+use openapiv3::{ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+use serde_json::Value;
+
+use super::{Lowerer, ext};
+use crate::diag::Pointer;
+use crate::model::{TypeDef, TypeKind, TypeRef};
+use crate::names;
+
+impl<'a> Lowerer<'a> {
+    /// A type reference for a schema in a field, item, parameter or body position. Inline
+    /// schemas that need a name (objects, enums, timestamps) become named types called `hint`.
+    pub(super) fn schema_ref(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        at: &Pointer,
+        hint: &str,
+    ) -> Option<TypeRef> {
+        match schema {
+            ReferenceOr::Reference { reference } => self.reference(reference, &at.push("$ref")),
+            ReferenceOr::Item(s) => self.inline(s, at, hint),
+        }
+    }
+
+    pub(super) fn boxed_ref(
+        &mut self,
+        schema: &ReferenceOr<Box<Schema>>,
+        at: &Pointer,
+        hint: &str,
+    ) -> Option<TypeRef> {
+        match schema {
+            ReferenceOr::Reference { reference } => self.reference(reference, &at.push("$ref")),
+            ReferenceOr::Item(s) => self.inline(s, at, hint),
+        }
+    }
+
+    pub(super) fn inline(&mut self, schema: &Schema, at: &Pointer, hint: &str) -> Option<TypeRef> {
+        if let Some(prim) = self.primitive(schema, at) {
+            return prim;
+        }
+        // Needs a named type.
+        let name = self.type_scope.claim(names::type_name(hint));
+        let def = self.define(&name, schema, at)?;
+        let caseless = matches!(
+            def.kind,
+            TypeKind::Enum {
+                case_insensitive: true,
+                ..
+            }
+        );
+        self.types.insert(name.clone(), def);
+        Some(if caseless {
+            TypeRef::Caseless(name)
+        } else {
+            TypeRef::Named(name)
+        })
+    }
+
+    /// `Some(ty)` for a schema that maps to a type without a name of its own (scalars, arrays,
+    /// maps, free-form values, flex values); `None` when it needs a named type. `Some(None)`
+    /// means an error was recorded.
+    pub(super) fn primitive(&mut self, schema: &Schema, at: &Pointer) -> Option<Option<TypeRef>> {
+        self.unsupported_keywords(schema, at);
+        if let Some(flex) = ext(&schema.schema_data.extensions, "x-aqua-flex") {
+            return Some(self.flex(schema, flex, at));
+        }
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                let timestamp =
+                    ext(&schema.schema_data.extensions, "x-aqua-timestamp-formats").is_some();
+                if !s.enumeration.is_empty() || timestamp {
+                    return None;
+                }
+                if ext(&schema.schema_data.extensions, "x-aqua-case-insensitive").is_some() {
+                    self.diags
+                        .error(at, "`x-aqua-case-insensitive` applies to string enums only");
+                }
+                match &s.format {
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => {
+                        self.diags.error(
+                            at.push("format"),
+                            "`format: binary` is supported only as a whole response or request body",
+                        );
+                        Some(None)
+                    }
+                    VariantOrUnknownOrEmpty::Item(StringFormat::Password) => {
+                        Some(Some(TypeRef::Secret))
+                    }
+                    _ => Some(Some(TypeRef::String)),
+                }
+            }
+            SchemaKind::Type(Type::Integer(i)) => {
+                if !i.enumeration.is_empty() {
+                    self.diags.error(
+                        at.push("enum"),
+                        "integer enums are not supported; use a string enum or a plain integer",
+                    );
+                    return Some(None);
+                }
+                Some(Some(match &i.format {
+                    VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => TypeRef::I32,
+                    _ => TypeRef::I64,
+                }))
+            }
+            SchemaKind::Type(Type::Number(n)) => {
+                if !n.enumeration.is_empty() {
+                    self.diags
+                        .error(at.push("enum"), "number enums are not supported");
+                    return Some(None);
+                }
+                Some(Some(match &n.format {
+                    VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => TypeRef::F32,
+                    _ => TypeRef::F64,
+                }))
+            }
+            SchemaKind::Type(Type::Boolean(_)) => Some(Some(TypeRef::Bool)),
+            SchemaKind::Type(Type::Array(a)) => {
+                let Some(items) = &a.items else {
+                    self.diags.error(at, "an array schema needs `items`");
+                    return Some(None);
+                };
+                let hint = format!("{}Item", at_hint(at));
+                Some(
+                    self.boxed_ref(items, &at.push("items"), &hint)
+                        .map(|t| TypeRef::Vec(Box::new(t))),
+                )
+            }
+            SchemaKind::Type(Type::Object(o)) => {
+                if !o.properties.is_empty() {
+                    return None;
+                }
+                Some(self.map_type(o.additional_properties.as_ref(), at))
+            }
+            SchemaKind::Any(any) => {
+                if !any.properties.is_empty() || !any.enumeration.is_empty() {
+                    self.diags.error(
+                        at,
+                        "schema without a `type`: add `type: object` (or the right type) so that it can be generated",
+                    );
+                    return Some(None);
+                }
+                if any.typ.is_some()
+                    || !any.one_of.is_empty()
+                    || !any.all_of.is_empty()
+                    || !any.any_of.is_empty()
+                    || any.not.is_some()
+                    || any.items.is_some()
+                {
+                    self.diags.error(
+                        at,
+                        "this schema mixes keywords of several types; it is not supported",
+                    );
+                    return Some(None);
+                }
+                if any.additional_properties.is_some() {
+                    return Some(self.map_type(any.additional_properties.as_ref(), at));
+                }
+                Some(Some(TypeRef::Json))
+            }
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => None,
+            SchemaKind::AllOf { all_of } => {
+                // `allOf: [$ref]` only adds documentation to the referenced schema.
+                if let [ReferenceOr::Reference { reference }] = all_of.as_slice() {
+                    return Some(self.reference(reference, &at.push("allOf").push(0).push("$ref")));
+                }
+                None
+            }
+            SchemaKind::Not { .. } => {
+                self.diags
+                    .error(at.push("not"), "`not` schemas are not supported");
+                Some(None)
+            }
+        }
+    }
+
+    pub(super) fn unsupported_keywords(&mut self, schema: &Schema, at: &Pointer) {
+        let union = matches!(
+            schema.schema_kind,
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. }
+        );
+        if schema.schema_data.discriminator.is_some() && !union {
+            self.diags.error(
+                at.push("discriminator"),
+                "`discriminator` is supported only on `oneOf`/`anyOf` schemas",
+            );
+        }
+    }
+
+    /// Converts a schema that needs a named type.
+    pub(super) fn define(&mut self, name: &str, schema: &Schema, at: &Pointer) -> Option<TypeDef> {
+        let docs = schema
+            .schema_data
+            .description
+            .clone()
+            .or_else(|| schema.schema_data.title.clone());
+        let kind = match self.primitive(schema, at) {
+            Some(Some(prim)) => TypeKind::Alias(prim),
+            Some(None) => return None,
+            None => match &schema.schema_kind {
+                SchemaKind::Type(Type::String(s)) => {
+                    if let Some(formats) =
+                        ext(&schema.schema_data.extensions, "x-aqua-timestamp-formats")
+                    {
+                        if !s.enumeration.is_empty() {
+                            self.diags.error(at, "a timestamp cannot also be an enum");
+                            return None;
+                        }
+                        let marker = self.type_scope.claim(format!("{name}Formats"));
+                        self.timestamp(formats, marker, &at.push("x-aqua-timestamp-formats"))?
+                    } else {
+                        self.string_enum(name, schema, &s.enumeration, at)?
+                    }
+                }
+                SchemaKind::AllOf { all_of } => {
+                    let mut properties = indexmap::IndexMap::new();
+                    let mut required = Vec::new();
+                    self.merge_all_of(
+                        all_of,
+                        &at.push("allOf"),
+                        &mut properties,
+                        &mut required,
+                        0,
+                    )?;
+                    self.object(name, &properties, &required, at)
+                }
+                SchemaKind::OneOf { one_of: list } | SchemaKind::AnyOf { any_of: list } => {
+                    let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) {
+                        "oneOf"
+                    } else {
+                        "anyOf"
+                    };
+                    self.union(
+                        name,
+                        list,
+                        schema.schema_data.discriminator.as_ref(),
+                        &at.push(key),
+                    )?
+                }
+                SchemaKind::Type(Type::Object(o)) => {
+                    if o.additional_properties.is_some() {
+                        self.diags.error(at.push("additionalProperties"), "an object with both `properties` and `additionalProperties` is not supported yet");
+                    }
+                    self.object(name, &o.properties, &o.required, at)
+                }
+                _ => {
+                    self.diags.error(at, "this schema cannot be generated");
+                    return None;
+                }
+            },
+        };
+        Some(TypeDef {
+            name: name.to_owned(),
+            docs,
+            origin: at.into(),
+            kind,
+        })
+    }
+
+    pub(super) fn timestamp(
+        &mut self,
+        formats: &Value,
+        marker: String,
+        at: &Pointer,
+    ) -> Option<TypeKind> {
+        let list = formats.as_array().filter(|a| !a.is_empty()).and_then(|a| {
+            a.iter()
+                .map(|f| f.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+        });
+        let Some(list) = list else {
+            self.diags.error(
+                at,
+                "`x-aqua-timestamp-formats` must be a non-empty list of chrono patterns",
+            );
+            return None;
+        };
+        for (i, f) in list.iter().enumerate() {
+            if !f.contains('%') {
+                self.diags.error(
+                    at.push(i),
+                    format!("`{f}` is not a chrono pattern (such as `%Y-%m-%d %H:%M:%S`)"),
+                );
+            }
+        }
+        Some(TypeKind::Timestamp {
+            formats: list,
+            marker,
+        })
+    }
+
+    /// Whether `pattern` is a regular expression the client can check; records an error if not.
+    pub(super) fn check_pattern(&mut self, pattern: &str, at: &Pointer) -> bool {
+        match regex_lite::Regex::new(pattern) {
+            Ok(_) => true,
+            Err(e) => {
+                self.diags.error(
+                    at,
+                    format!("`pattern` is not a supported regular expression: {e}"),
+                );
+                false
+            }
+        }
+    }
+}
+
+/// A readable base name from the pointer of an inline schema (its last property name).
+pub(super) fn at_hint(at: &Pointer) -> String {
+    at.as_str()
+        .rsplit('/')
+        .find(|t| {
+            !matches!(
+                *t,
+                "items" | "schema" | "properties" | "additionalProperties"
+            ) && t.parse::<usize>().is_err()
+        })
+        .unwrap_or("Value")
+        .to_owned()
+}
