@@ -2,6 +2,7 @@
 
 mod codegen;
 mod corpus;
+mod diagnostic_coverage;
 mod examples;
 mod http;
 mod lifecycle;
