@@ -19,7 +19,6 @@ pub mod client;
 pub mod download;
 pub mod error;
 pub mod examples;
-mod oauth;
 pub mod path;
 pub mod pattern;
 pub mod retry;
@@ -37,7 +36,8 @@ mod retry_tests;
 mod test_server;
 
 pub use client::{
-    Auth, ClientConfig, ClientCore, ConfigError, RawResponse, Request, UnknownEnvironment,
+    ApiKeyLocation, Auth, ClientConfig, ClientCore, ConfigError, RawResponse, Request,
+    UnknownEnvironment,
 };
 pub use download::{Download, DownloadError};
 pub use error::{ApiError, AuthError, DecodeError, Error, ErrorBody, StatusError, TransportError};

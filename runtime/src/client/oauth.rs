@@ -5,6 +5,10 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use super::auth::{IssuedToken, TokenSource};
 use crate::Secret;
 use crate::error::{AuthError, excerpt};
 
@@ -48,12 +52,6 @@ impl Token {
     }
 }
 
-/// A token handed out for one request.
-pub(crate) struct IssuedToken {
-    pub(crate) access: Secret,
-    id: u64,
-}
-
 /// What the transport needs to send a token request.
 pub(crate) struct Transport<'a> {
     pub(crate) http: &'a reqwest::Client,
@@ -72,7 +70,7 @@ impl OAuth {
     }
 
     /// A fresh cached token, or a new one (one fetch at a time).
-    pub(crate) async fn token(&self, transport: &Transport<'_>) -> Result<IssuedToken, AuthError> {
+    async fn token(&self, transport: &Transport<'_>) -> Result<IssuedToken, AuthError> {
         let mut slot = self.slot.lock().await;
         if let Some(token) = slot.current.as_ref().filter(|t| t.is_fresh()) {
             return Ok(IssuedToken {
@@ -104,7 +102,7 @@ impl OAuth {
     }
 
     /// Forgets `token` if the cache still holds it (another task may have replaced it).
-    pub(crate) async fn invalidate(&self, token: &IssuedToken) {
+    async fn invalidate(&self, token: &IssuedToken) {
         let mut slot = self.slot.lock().await;
         if slot.current.as_ref().is_some_and(|t| t.id == token.id) {
             slot.current = None;
@@ -208,6 +206,19 @@ impl OAuth {
             message = message.replace(secret, "***");
         }
         AuthError::new(Some(status), message, None)
+    }
+}
+
+impl TokenSource for OAuth {
+    fn token<'a>(
+        &'a self,
+        transport: &'a Transport<'a>,
+    ) -> BoxFuture<'a, Result<IssuedToken, AuthError>> {
+        OAuth::token(self, transport).boxed()
+    }
+
+    fn invalidate<'a>(&'a self, token: &'a IssuedToken) -> BoxFuture<'a, ()> {
+        OAuth::invalidate(self, token).boxed()
     }
 }
 

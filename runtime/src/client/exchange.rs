@@ -1,0 +1,252 @@
+//! One exchange of a prepared request: building it, authenticating it through the client's
+//! [`Scheme`], following its redirects when the runtime does, and sending it within its time
+//! limit. What an attempt makes of the response is in [`super::response`].
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::{Method, StatusCode, Url};
+use tokio::time::Instant;
+
+use super::ClientCore;
+use super::auth::{Credential, Scheme};
+use super::redirect::{self, Follower, Hop};
+use super::request::EncodedBody;
+use crate::download::DownloadError;
+use crate::error::{Error, ErrorBody, StatusError, TransportError};
+use crate::retry::{self, Failure};
+
+/// `Zuora-Request-Id`, which Zuora support asks for.
+pub(super) const ZUORA_REQUEST_ID: HeaderName = HeaderName::from_static("zuora-request-id");
+
+/// How long a request may take.
+#[derive(Clone, Copy)]
+pub(super) enum TimeLimit {
+    /// The whole exchange, body included (JSON calls).
+    Total(Duration),
+    /// The wait for the response head; the body is read by [`Download`](crate::Download)
+    /// under its own limit.
+    Stall(Duration),
+}
+
+/// A request ready to be sent, as many times as its attempts need (and, for a download, its
+/// resumptions).
+#[derive(Clone)]
+pub(super) struct Prepared {
+    pub(super) core: ClientCore,
+    pub(super) method: Method,
+    pub(super) url: String,
+    /// The path as given, for logs.
+    pub(super) path: String,
+    pub(super) operation: &'static str,
+    pub(super) query: Vec<(&'static str, String)>,
+    pub(super) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(super) body: Option<EncodedBody>,
+    pub(super) authenticate: bool,
+    pub(super) accept: &'static str,
+    /// Whether the request may be sent more than once (see [`retry::may_repeat`]).
+    pub(super) repeatable: bool,
+}
+
+/// The scheme of an exchange and its credential.
+type Signer<'s> = (&'s Scheme, &'s Credential<'s>);
+
+impl Prepared {
+    /// Makes the attempts of `attempt` under the client's retry settings.
+    pub(super) async fn retrying<T, E, F, Fut>(&self, attempt: F) -> Result<T, Error<E>>
+    where
+        E: ErrorBody,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Failure<E>>>,
+    {
+        let config = &self.core.inner.config.retry;
+        retry::run(self.operation, config, self.repeatable, attempt).await
+    }
+
+    /// The request of one exchange, not authenticated yet: to the request's URL, or to a
+    /// redirect's `hop` (whose `Location` replaces the URL and its query).
+    fn build<E>(
+        &self,
+        timeout: Option<Duration>,
+        hop: Option<&Hop>,
+    ) -> Result<reqwest::Request, Error<E>> {
+        let inner = &self.core.inner;
+        let mut rb = match hop {
+            None => inner.http.request(self.method.clone(), &self.url),
+            Some(hop) => inner.http.request(hop.method.clone(), hop.url.clone()),
+        }
+        .header(ACCEPT, self.accept)
+        .header(USER_AGENT, inner.user_agent);
+        if let Some(timeout) = timeout {
+            rb = rb.timeout(timeout);
+        }
+        if hop.is_none() && !self.query.is_empty() {
+            rb = rb.query(&self.query);
+        }
+        for (name, value) in &self.headers {
+            rb = rb.header(name.clone(), value.clone());
+        }
+        if let Some(body) = self.body.as_ref().filter(|_| hop.is_none_or(|h| h.body)) {
+            rb = rb
+                .header(CONTENT_TYPE, body.content_type)
+                .body(body.bytes.clone());
+        }
+        let mut request = rb
+            .build()
+            .map_err(|source| transport(self.operation, source))?;
+        if hop.is_some_and(|h| !h.authenticated) {
+            redirect::strip_headers(request.headers_mut());
+        }
+        Ok(request)
+    }
+
+    /// One exchange up to the response head. The client's scheme (unless the request is
+    /// sent without credentials) writes its credential; when the credential is a token and
+    /// the answer is HTTP 401, the exchange gets a new token and sends the request once more,
+    /// within the same attempt.
+    pub(super) async fn execute<E>(&self, limit: TimeLimit) -> Result<reqwest::Response, Error<E>> {
+        let inner = &self.core.inner;
+        let operation = self.operation;
+        tracing::debug!(operation, method = %self.method, path = %self.path, "sending request");
+        let scheme = inner.scheme.as_ref().filter(|_| self.authenticate);
+        let response = match scheme {
+            None => self.exchange(limit, None).await?,
+            Some(scheme) => {
+                let transport = inner.token_transport();
+                let credential = scheme.credential(&transport).await?;
+                let response = self.exchange(limit, Some((scheme, &credential))).await?;
+                if response.status() == StatusCode::UNAUTHORIZED && scheme.renews(&credential) {
+                    tracing::debug!(
+                        operation,
+                        "HTTP 401 with an OAuth token: fetching a new token and retrying once"
+                    );
+                    drop(response);
+                    scheme.invalidate(&credential).await;
+                    let credential = scheme.credential(&transport).await?;
+                    self.exchange(limit, Some((scheme, &credential))).await?
+                } else {
+                    response
+                }
+            }
+        };
+        tracing::debug!(operation, status = response.status().as_u16(), "response");
+        Ok(response)
+    }
+
+    /// The request sent once, signed by `signer`, with its redirects.
+    async fn exchange<E>(
+        &self,
+        limit: TimeLimit,
+        signer: Option<Signer<'_>>,
+    ) -> Result<reqwest::Response, Error<E>> {
+        let total = match limit {
+            TimeLimit::Total(timeout) => Some(timeout),
+            TimeLimit::Stall(_) => None,
+        };
+        let mut request = self.build(total, None)?;
+        if let Some((scheme, credential)) = signer {
+            scheme.apply(&mut request, credential);
+        }
+        match self.core.inner.follower {
+            Follower::Reqwest => self.send(request, limit).await,
+            Follower::Runtime => self.follow(request, limit, signer).await,
+        }
+    }
+
+    /// Sends `request` and follows its redirects hop by hop (see [`redirect`]): the credential
+    /// is written again only while the hops stay on the request's host and port. A refused
+    /// redirect is an [`Error::Status`] with the redirect's status and the reason.
+    async fn follow<E>(
+        &self,
+        mut request: reqwest::Request,
+        limit: TimeLimit,
+        signer: Option<Signer<'_>>,
+    ) -> Result<reqwest::Response, Error<E>> {
+        let started = Instant::now();
+        let placement = self.core.inner.scheme.as_ref().map(Scheme::placement);
+        let mut previous: Vec<Url> = vec![request.url().clone()];
+        let mut method = self.method.clone();
+        let mut authenticated = signer.is_some();
+        let mut body = true;
+        loop {
+            let response = self.send(request, limit).await?;
+            let next = redirect::next_hop(
+                response.status(),
+                response.headers(),
+                &method,
+                authenticated,
+                &previous,
+                placement,
+            );
+            let mut hop = match next {
+                Ok(None) => return Ok(response),
+                Ok(Some(hop)) => hop,
+                Err(reason) => return Err(refused(self.operation, &response, reason)),
+            };
+            drop(response);
+            hop.body &= body;
+            tracing::debug!(
+                operation = self.operation,
+                authenticated = hop.authenticated,
+                "following a redirect"
+            );
+            let remaining = match limit {
+                TimeLimit::Total(timeout) => Some(timeout.saturating_sub(started.elapsed())),
+                TimeLimit::Stall(_) => None,
+            };
+            request = self.build(remaining, Some(&hop))?;
+            if let Some((scheme, credential)) = signer.filter(|_| hop.authenticated) {
+                scheme.apply(&mut request, credential);
+            }
+            previous.push(hop.url);
+            (method, authenticated, body) = (hop.method, hop.authenticated, hop.body);
+        }
+    }
+
+    /// Sends a request within `limit`.
+    async fn send<E>(
+        &self,
+        request: reqwest::Request,
+        limit: TimeLimit,
+    ) -> Result<reqwest::Response, Error<E>> {
+        let http = &self.core.inner.http;
+        let operation = self.operation;
+        match limit {
+            TimeLimit::Total(_) => http
+                .execute(request)
+                .await
+                .map_err(|e| transport(operation, e)),
+            TimeLimit::Stall(after) => {
+                match tokio::time::timeout(after, http.execute(request)).await {
+                    Ok(result) => result.map_err(|e| transport(operation, e)),
+                    Err(_) => Err(DownloadError::Stalled { after }.into()),
+                }
+            }
+        }
+    }
+}
+
+/// A failure of the transport, for one attempt.
+pub(super) fn transport<E>(operation: &'static str, source: reqwest::Error) -> Error<E> {
+    Error::Transport(TransportError {
+        operation,
+        source,
+        attempts: 1,
+    })
+}
+
+/// The error of a redirect that the runtime refused to follow.
+fn refused<E>(operation: &'static str, response: &reqwest::Response, reason: &str) -> Error<E> {
+    Error::Status(Box::new(StatusError {
+        operation,
+        status: response.status(),
+        body: None,
+        text: format!("a redirect was not followed: {reason}"),
+        request_id: response
+            .headers()
+            .get(ZUORA_REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        attempts: 1,
+    }))
+}

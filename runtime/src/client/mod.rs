@@ -1,0 +1,174 @@
+//! The transport shared by generated operations: base URL, credentials, headers, sending and
+//! decoding.
+//!
+//! - [`ClientCore`] (here): one connection pool, base URL, auth scheme and configuration;
+//! - `config`: [`ClientConfig`], [`ConfigError`], [`UnknownEnvironment`];
+//! - `urls`: the rules of base URLs and token URLs ([`validate_base_url`]);
+//! - `auth`: [`Auth`] and the seam through which each credential kind writes itself on a
+//!   request (`Scheme`: a source and a placement); `oauth`: the OAuth token source;
+//! - `redirect`: which redirects are followed, and what is stripped from them;
+//! - `request`: [`Request`], the builder, and its four ways to send;
+//! - `exchange`: one exchange (build, authenticate, follow, send within the time limit);
+//! - `response`: what an attempt makes of a response ([`RawResponse`], [`Download`](crate::Download)).
+
+mod auth;
+mod config;
+mod exchange;
+mod oauth;
+mod redirect;
+mod request;
+mod response;
+mod urls;
+
+#[cfg(test)]
+mod redirect_tests;
+
+use std::fmt;
+use std::sync::Arc;
+
+use reqwest::{Method, Url};
+
+pub use auth::{ApiKeyLocation, Auth};
+pub use config::{ClientConfig, ConfigError, UnknownEnvironment};
+pub use request::Request;
+pub use response::RawResponse;
+pub use urls::validate_base_url;
+
+use auth::Scheme;
+use redirect::Follower;
+
+/// The transport of a generated client: one connection pool, one base URL, one set of
+/// credentials (and, for OAuth, one token cache). Cheap to clone; clones share all of it.
+#[derive(Clone)]
+pub struct ClientCore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    /// `scheme://host[:port]` of the base URL.
+    origin: String,
+    /// The path of the base URL without a trailing slash.
+    base_path: String,
+    /// As given, for `Debug` (which never shows a secret).
+    auth: Auth,
+    /// How `auth` authenticates a request; `None` without credentials.
+    scheme: Option<Scheme>,
+    /// Who follows redirects: reqwest, or the exchange when reqwest would keep what the
+    /// scheme writes.
+    follower: Follower,
+    user_agent: &'static str,
+    config: ClientConfig,
+}
+
+impl Inner {
+    /// What a token source needs to send its token requests.
+    fn token_transport(&self) -> oauth::Transport<'_> {
+        oauth::Transport {
+            http: &self.http,
+            user_agent: self.user_agent,
+            timeout: self.config.timeout,
+        }
+    }
+}
+
+impl fmt::Debug for ClientCore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCore")
+            .field("base_url", &self.inner.base_url)
+            .field("auth", &self.inner.auth)
+            .field("user_agent", &self.inner.user_agent)
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl ClientCore {
+    /// A transport for `base_url` (see [`validate_base_url`]).
+    ///
+    /// With [`Auth::OAuthClientCredentials`], the token URL is checked and resolved here;
+    /// no token is fetched until the first request.
+    pub fn new(
+        base_url: &str,
+        auth: Auth,
+        user_agent: &'static str,
+        config: ClientConfig,
+    ) -> Result<Self, ConfigError> {
+        let base_url = validate_base_url(base_url)?;
+        let parsed = Url::parse(&base_url).map_err(|_| ConfigError::InvalidBaseUrl {
+            url: urls::shown_url(&base_url),
+            reason: "not an absolute URL",
+        })?;
+        let origin = parsed.origin().ascii_serialization();
+        let base_path = parsed.path().trim_end_matches('/').to_owned();
+        let scheme = Scheme::new(&auth, &origin)?;
+        let follower = Follower::for_placement(scheme.as_ref().map(Scheme::placement));
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.connect_timeout)
+            .redirect(follower.policy())
+            .build()
+            .map_err(ConfigError::Http)?;
+        Ok(ClientCore {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                origin,
+                base_path,
+                auth,
+                scheme,
+                follower,
+                user_agent,
+                config,
+            }),
+        })
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The path of the base URL without a trailing slash: `"/apps/api"`, `"/v1"`, or `""`.
+    pub fn base_path(&self) -> &str {
+        &self.inner.base_path
+    }
+
+    /// The client's settings.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// Starts a request to `path` (already percent-encoded, starting with `/`) under the base
+    /// URL, for the operation named `operation`.
+    pub fn request(&self, method: Method, path: String, operation: &'static str) -> Request<'_> {
+        Request {
+            core: self,
+            method,
+            path,
+            operation,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            at_origin: false,
+            authenticate: true,
+            accept: "application/json",
+        }
+    }
+
+    /// Starts a request to `path` (already percent-encoded, starting with `/`) at the origin
+    /// (scheme, host and port) of the base URL, ignoring the base URL's path: for operations
+    /// served at the host's root, such as `/oauth/token`.
+    pub fn request_at_origin(
+        &self,
+        method: Method,
+        path: String,
+        operation: &'static str,
+    ) -> Request<'_> {
+        Request {
+            at_origin: true,
+            ..self.request(method, path, operation)
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! [`Request`], the builder generated operations fill in, and the four ways to send it.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::ClientCore;
+use super::exchange::Prepared;
+use super::response::RawResponse;
+use crate::download::Download;
+use crate::error::{Error, ErrorBody};
+use crate::retry::{self, IDEMPOTENCY_KEY};
+
+/// An encoded request body.
+#[derive(Clone)]
+pub(super) struct EncodedBody {
+    pub(super) content_type: &'static str,
+    pub(super) bytes: bytes::Bytes,
+}
+
+/// A request being built by generated code.
+#[must_use = "a request does nothing until it is sent"]
+pub struct Request<'a> {
+    pub(super) core: &'a ClientCore,
+    pub(super) method: Method,
+    pub(super) path: String,
+    pub(super) operation: &'static str,
+    pub(super) query: Vec<(&'static str, String)>,
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) body: Option<Result<EncodedBody, String>>,
+    pub(super) at_origin: bool,
+    pub(super) authenticate: bool,
+    pub(super) accept: &'static str,
+}
+
+impl<'a> Request<'a> {
+    /// Adds a query parameter.
+    pub fn query(mut self, name: &'static str, value: String) -> Self {
+        self.query.push((name, value));
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Adds a cookie (`name=value`, the value percent-encoded) to the `Cookie` header.
+    pub fn cookie(mut self, name: &'static str, value: &str) -> Self {
+        let pair = format!("{name}={}", crate::path::encode_segment(value));
+        match self
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+        {
+            Some((_, existing)) => {
+                existing.push_str("; ");
+                existing.push_str(&pair);
+            }
+            None => self.headers.push(("Cookie", pair)),
+        }
+        self
+    }
+
+    /// Sets a body of raw bytes (an upload) with its media type.
+    pub fn bytes(mut self, body: impl Into<bytes::Bytes>, content_type: &'static str) -> Self {
+        self.body = Some(Ok(EncodedBody {
+            content_type,
+            bytes: body.into(),
+        }));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = Some(
+            serde_json::to_vec(body)
+                .map(|bytes| EncodedBody {
+                    content_type: "application/json",
+                    bytes: bytes.into(),
+                })
+                .map_err(|e| e.to_string()),
+        );
+        self
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body.
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = Some(
+            serde_urlencoded::to_string(body)
+                .map(|text| EncodedBody {
+                    content_type: "application/x-www-form-urlencoded",
+                    bytes: text.into(),
+                })
+                .map_err(|e| e.to_string()),
+        );
+        self
+    }
+
+    /// Sends no `Authorization` header, whatever the client's credentials (for operations
+    /// whose spec says `security: []`).
+    pub fn no_auth(mut self) -> Self {
+        self.authenticate = false;
+        self
+    }
+
+    /// Replaces the default `Accept: application/json`.
+    pub fn accept(mut self, value: &'static str) -> Self {
+        self.accept = value;
+        self
+    }
+
+    /// Sets the `Idempotency-Key` header to `key`, or to a new random UUID v4 when `key` is
+    /// `None`, replacing any earlier one; returns the request.
+    ///
+    /// A `POST` (or `PATCH`) is retried after a transient failure only when it carries this
+    /// header: all attempts of the request send the same key, so that the server can tell a
+    /// retry from a new request. Use one key per logical operation: a caller that repeats an
+    /// operation itself, and wants it performed once, passes the key it used before.
+    pub fn idempotency_key(mut self, key: Option<String>) -> Self {
+        self.headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case(IDEMPOTENCY_KEY));
+        let key = key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        self.headers.push((IDEMPOTENCY_KEY, key));
+        self
+    }
+
+    /// Checks the headers and encodes the body, once for all attempts.
+    fn prepare<E>(self) -> Result<Prepared, Error<E>> {
+        let inner = &self.core.inner;
+        let prefix = if self.at_origin {
+            &inner.origin
+        } else {
+            &inner.base_url
+        };
+        let mut url = String::with_capacity(prefix.len() + self.path.len());
+        url.push_str(prefix);
+        url.push_str(&self.path);
+        let mut headers = Vec::with_capacity(self.headers.len());
+        for (name, value) in &self.headers {
+            let header_name = HeaderName::from_static_checked(name)?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid_request(format!(
+                    "the `{name}` header contains characters not allowed in HTTP headers"
+                ))
+            })?;
+            headers.push((header_name, value));
+        }
+        let body = self.body.transpose().map_err(|e| {
+            Error::invalid_request(format!("the request body cannot be encoded: {e}"))
+        })?;
+        let has_key = headers
+            .iter()
+            .any(|(name, _)| name.as_str().eq_ignore_ascii_case(IDEMPOTENCY_KEY));
+        Ok(Prepared {
+            core: self.core.clone(),
+            repeatable: retry::may_repeat(&self.method, has_key),
+            method: self.method,
+            url,
+            path: self.path,
+            operation: self.operation,
+            query: self.query,
+            headers,
+            body,
+            authenticate: self.authenticate,
+            accept: self.accept,
+        })
+    }
+
+    /// Sends the request and decodes a JSON response as `T`.
+    ///
+    /// When `looks_successful` is given and returns `false` for the decoded value, the body is
+    /// also decoded as the error schema `E`; if that reports an error, the call fails with
+    /// [`Error::Api`].
+    ///
+    /// Transient failures are retried under [`ClientConfig::retry`](crate::ClientConfig::retry) (see
+    /// the [`retry` module](crate::retry)); [`ClientConfig::timeout`](crate::ClientConfig::timeout) limits each attempt.
+    pub async fn send_json<T: DeserializeOwned, E: ErrorBody>(
+        self,
+        looks_successful: Option<fn(&T) -> bool>,
+    ) -> Result<T, Error<E>> {
+        let prepared = self.prepare()?;
+        prepared
+            .retrying(|| prepared.json_attempt(looks_successful))
+            .await
+    }
+
+    /// Sends the request and expects a success status; the body is ignored.
+    ///
+    /// Transient failures are retried as with [`send_json`](Self::send_json).
+    pub async fn send_empty<E: ErrorBody>(self) -> Result<(), Error<E>> {
+        let prepared = self.prepare()?;
+        prepared.retrying(|| prepared.empty_attempt()).await
+    }
+
+    /// Sends the request and returns the response as a [`Download`], whose body is streamed.
+    ///
+    /// There is no limit on the total time: instead, waiting for the response head or for the
+    /// next chunk of the body fails with [`DownloadError::Stalled`](crate::DownloadError::Stalled) after
+    /// [`ClientConfig::download_stall_timeout`](crate::ClientConfig::download_stall_timeout). A non-2xx status gives the same
+    /// [`Error::Status`] as [`send_json`](Self::send_json), from at most 64 KiB of the body.
+    ///
+    /// Transient failures before the response head arrives with a success status (no
+    /// connection, a stalled head, HTTP 429 or 5xx) are retried as with
+    /// [`send_json`](Self::send_json); failures while reading the [`Download`] are not
+    /// retried, but a body that breaks off is resumed with range requests when the server
+    /// supports them and the request may be repeated (up to
+    /// [`ClientConfig::download_resume_attempts`](crate::ClientConfig::download_resume_attempts) times; see [`Download`]).
+    pub async fn send_download<E: ErrorBody>(self) -> Result<Download, Error<E>> {
+        let prepared = Arc::new(self.prepare()?);
+        prepared.retrying(|| prepared.download_attempt()).await
+    }
+
+    /// Sends the request and returns a successful response's status and whole body, for
+    /// operations whose success responses differ by status (the caller decodes the body with
+    /// [`RawResponse::json`]). A non-2xx status is an [`Error::Status`]; transient failures are
+    /// retried as with [`send_json`](Self::send_json).
+    pub async fn send_raw<E: ErrorBody>(self) -> Result<RawResponse, Error<E>> {
+        let prepared = self.prepare()?;
+        prepared.retrying(|| prepared.raw_attempt()).await
+    }
+}
+
+trait HeaderNameExt {
+    fn from_static_checked<E>(name: &'static str) -> Result<HeaderName, Error<E>>;
+}
+
+impl HeaderNameExt for HeaderName {
+    fn from_static_checked<E>(name: &'static str) -> Result<HeaderName, Error<E>> {
+        HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid_request(format!("`{name}` is not a valid header name")))
+    }
+}
