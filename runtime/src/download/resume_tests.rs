@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::resume::parse_content_range;
 use super::*;
 use crate::test_server::{Recorded, Server, Step, TempDir, json};
 use crate::{Auth, ClientConfig, ClientCore, Error, Method, RetryConfig, Secret};
