@@ -18,7 +18,7 @@ use crate::retry::RetryConfig;
 /// | [`retry`](Self::retry) | [`RetryConfig::default`]: 3 attempts, backoff from 200 ms up to 20 s, no retry past 2 min | each request (see the [`retry` module](crate::retry)) |
 ///
 /// Redirects are followed up to 5 times, never from `https` to `http`, never to plain `http`
-/// on a host other than a loopback one; `Authorization` is not sent to another host or port.
+/// on a host other than a loopback one; no credential is sent to another host or port.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientConfig {
