@@ -1,0 +1,97 @@
+//! The request builder of an operation: a struct with the inputs, setters for the optional
+//! ones, `send` (checks, path, parameters, body, response) and `IntoFuture`. Each part of
+//! `send` comes from its own file: `path.rs`, `params.rs`, `body.rs`, `response.rs`.
+
+mod body;
+mod params;
+mod path;
+mod response;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub(super) use params::{param_arg_type, param_convert};
+
+use super::error::{op_error, op_error_body};
+use super::tokens::ident;
+use crate::model::{Api, Operation};
+
+/// The builder of `op`, with its `…Response` enum when it has several success responses.
+pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
+    let b = ident(&op.builder_name);
+    let method_name = &op.method_name;
+    let bdoc = format!(
+        " A request of [`Client::{method_name}`]: set optional inputs, then `.await` it (or call [`send`]({}::send)).",
+        op.builder_name
+    );
+    let transport_doc = params::transport_docs(op);
+    let fields = params::fields(op);
+    let body_field = body::field(op);
+    let setters = params::setters(op);
+    let body_setter = body::setter(op);
+    let path::Path { segments, path } = path::path(op);
+    let http_method = format_ident!("{}", op.method.as_str());
+    let op_id = &op.id;
+    let params::Placed { checks, sets } = params::placed(op);
+    let body_code = body::encode(api, op);
+    let err_ty = op_error_body(op);
+    let error = op_error(api, op);
+    let response::Response {
+        alternatives,
+        output,
+        finish,
+        docs: send_doc,
+    } = response::response(op, &err_ty);
+    let start = if op.at_origin {
+        quote!(request_at_origin)
+    } else {
+        quote!(request)
+    };
+    let no_auth = op.no_auth.then(|| quote!(.no_auth()));
+    let mut_kw = if !body_code.is_empty() || !sets.is_empty() {
+        quote!(mut)
+    } else {
+        quote!()
+    };
+    quote! {
+        #[doc = #bdoc]
+        #( #transport_doc )*
+        #[derive(Debug)]
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        pub struct #b<'a> {
+            client: &'a Client,
+            #( #fields, )*
+            #body_field
+        }
+
+        impl<'a> #b<'a> {
+            #( #setters )*
+            #body_setter
+
+            /// Sends the request and decodes the response.
+            ///
+            /// On success:
+            #send_doc
+            pub async fn send(self) -> Result<#output, #error> {
+                #( #checks )*
+                #( #segments )*
+                #path
+                let #mut_kw request = self.client.core.#start(::aqua_runtime::Method::#http_method, path, #op_id)#no_auth;
+                #( #sets )*
+                #( #body_code )*
+                #finish
+            }
+        }
+
+        #alternatives
+
+        impl<'a> ::std::future::IntoFuture for #b<'a> {
+            type Output = Result<#output, #error>;
+            type IntoFuture = ::aqua_runtime::BoxFuture<'a, Self::Output>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The parameters of a builder: its fields and setters, and in `send` the checks of their
+//! limits and where each is placed (path, query, header, cookie, idempotency key).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::emit::tokens::{docs, ident, rust_type};
+use crate::model::{Operation, Param, ParamLocation, TypeRef};
+
+/// The argument type of a parameter in a `Client` method or a setter.
+pub(in crate::emit) fn param_arg_type(t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::String => quote!(impl Into<String>),
+        TypeRef::Vec(inner) => {
+            let inner = rust_type(inner);
+            quote!(impl IntoIterator<Item = #inner>)
+        }
+        other => rust_type(other),
+    }
+}
+
+/// How an argument of [`param_arg_type`] becomes the parameter's value.
+pub(in crate::emit) fn param_convert(p: &Param) -> TokenStream {
+    let name = ident(&p.name);
+    match p.ty {
+        TypeRef::String => quote!(#name.into()),
+        TypeRef::Vec(_) => quote!(#name.into_iter().collect()),
+        _ => quote!(#name),
+    }
+}
+
+/// The builder's docs about the headers the transport sets (`x-aqua-transport`).
+pub(super) fn transport_docs(op: &Operation) -> Vec<TokenStream> {
+    op.params
+        .iter()
+        .filter(|p| p.transport)
+        .map(|p| {
+            let text = format!(
+                " The `{}` header is handled by the client's transport: {}",
+                p.wire,
+                p.docs
+                    .as_deref()
+                    .unwrap_or("it is set automatically.")
+                    .trim()
+                    .replace('\n', " ")
+            );
+            quote!(#[doc = ""] #[doc = #text])
+        })
+        .collect()
+}
+
+/// The builder's fields, one per parameter the caller gives.
+pub(super) fn fields(op: &Operation) -> Vec<TokenStream> {
+    op.params
+        .iter()
+        .filter(|p| !p.transport)
+        .map(|p| {
+            let n = ident(&p.name);
+            let t = rust_type(&p.ty);
+            if p.required {
+                quote!(#n: #t)
+            } else {
+                quote!(#n: Option<#t>)
+            }
+        })
+        .collect()
+}
+
+/// One setter per optional parameter.
+pub(super) fn setters(op: &Operation) -> Vec<TokenStream> {
+    op.params
+        .iter()
+        .filter(|p| !p.required && !p.transport)
+        .map(|p| {
+            let n = ident(&p.name);
+            let t = param_arg_type(&p.ty);
+            let v = param_convert(p);
+            let mut text = p.docs.as_deref().unwrap_or_default().trim().to_owned();
+            if text.is_empty() {
+                text = format!("Sets `{}`.", p.wire);
+            }
+            let loc = match p.location {
+                ParamLocation::Path => "path parameter",
+                ParamLocation::Query => "query parameter",
+                ParamLocation::Header => "header",
+                ParamLocation::Cookie => "cookie",
+            };
+            text.push_str(&format!("\n\nSent as the `{}` {loc}.", p.wire));
+            let d = docs(Some(&text), "");
+            quote! {
+                #d
+                pub fn #n(mut self, #n: #t) -> Self {
+                    self.#n = Some(#v);
+                    self
+                }
+            }
+        })
+        .collect()
+}
+
+/// The statements of `send` for the parameters.
+pub(super) struct Placed {
+    /// The limit checks of path parameters (before the path is built).
+    pub checks: Vec<TokenStream>,
+    /// The checks and placement of the other parameters, on `request`.
+    pub sets: Vec<TokenStream>,
+}
+
+/// Each parameter checked against its documented limits, then placed.
+pub(super) fn placed(op: &Operation) -> Placed {
+    let mut checks = Vec::new();
+    let mut sets = Vec::new();
+    for p in op.params.iter().filter(|p| !p.transport) {
+        let n = ident(&p.name);
+        let wire = &p.wire;
+        let length = p.max_length.map(|max| {
+            let msg = format!("`{wire}` is longer than {max} characters");
+            let max = proc_macro2::Literal::usize_unsuffixed(max);
+            quote! {
+                if value.chars().count() > #max {
+                    return Err(::aqua_runtime::Error::invalid_request(#msg));
+                }
+            }
+        });
+        let pattern = p
+            .pattern
+            .as_ref()
+            .filter(|_| p.ty == TypeRef::String)
+            .map(|pattern| {
+                let msg = format!("`{wire}` does not match the pattern `{pattern}`");
+                quote! {
+                    if !::aqua_runtime::pattern::matches(value, #pattern) {
+                        return Err(::aqua_runtime::Error::invalid_request(#msg));
+                    }
+                }
+            });
+        let check = match (length, pattern) {
+            (None, None) => None,
+            (a, b) => Some(quote!(#a #b)),
+        };
+        let text = match p.ty {
+            TypeRef::String => quote!(value.clone()),
+            _ => quote!(value.to_string()),
+        };
+        let add = match p.location {
+            ParamLocation::Query if matches!(p.ty, TypeRef::Vec(_)) && p.explode => quote! {
+                for item in value {
+                    request = request.query(#wire, item.to_string());
+                }
+            },
+            ParamLocation::Query if matches!(p.ty, TypeRef::Vec(_)) => quote! {
+                let items: Vec<String> = value.iter().map(|item| item.to_string()).collect();
+                request = request.query(#wire, items.join(","));
+            },
+            ParamLocation::Path => {
+                if let Some(check) = check {
+                    checks.push(quote! { { let value = &self.#n; #check } });
+                }
+                continue;
+            }
+            ParamLocation::Query => quote!(request = request.query(#wire, #text);),
+            ParamLocation::Header => quote!(request = request.header(#wire, #text);),
+            ParamLocation::Cookie => quote!(request = request.cookie(#wire, &#text);),
+        };
+        if p.idempotency_key {
+            sets.push(quote! {
+                if let Some(value) = &self.#n { #check }
+                request = request.idempotency_key(self.#n.clone());
+            });
+            continue;
+        }
+        sets.push(if p.required {
+            quote! { { let value = &self.#n; #check #add } }
+        } else {
+            quote! { if let Some(value) = &self.#n { #check #add } }
+        });
+    }
+    Placed { checks, sets }
+}

@@ -1,0 +1,124 @@
+//! What `send` returns and how it reads the response: a decoded JSON body (with the
+//! `x-aqua-error-in-body` check), nothing, a streamed download, or, for several success
+//! responses, the operation's `…Response` enum.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::emit::tokens::{docs, ident, rust_type};
+use crate::model::Operation;
+
+/// The response side of a builder.
+pub(super) struct Response {
+    /// The `…Response` enum, for several success responses.
+    pub alternatives: TokenStream,
+    /// The success type of `send`.
+    pub output: TokenStream,
+    /// The last statement of `send`: send the request and read the response.
+    pub finish: TokenStream,
+    /// The docs of the success response, for `send`.
+    pub docs: TokenStream,
+}
+
+pub(super) fn response(op: &Operation, err_ty: &TokenStream) -> Response {
+    let alternatives = emit_alternatives(op);
+    let (output, finish) = match &op.success.enum_name {
+        Some(enum_name) => {
+            let e = ident(enum_name);
+            let arms = op.success.alternatives.iter().map(|alt| {
+                let v = ident(&alt.name);
+                let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
+                match &alt.ty {
+                    Some(t) => {
+                        let t = rust_type(t);
+                        quote!(#code => Ok(#e::#v(raw.json::<#t, #err_ty>()?)),)
+                    }
+                    None => quote!(#code => Ok(#e::#v),),
+                }
+            });
+            (
+                quote!(#e),
+                quote! {
+                    let raw = request.send_raw::<#err_ty>().await?;
+                    match raw.status.as_u16() {
+                        #( #arms )*
+                        status => Ok(#e::Other { status, body: raw.body.to_vec() }),
+                    }
+                },
+            )
+        }
+        None => match &op.success.ty {
+            Some(t) => {
+                let ty = rust_type(t);
+                let check = match &op.success.error_unless_field {
+                    Some(f) => {
+                        let f = ident(f);
+                        quote!(Some(|value: &#ty| value.#f.is_some()))
+                    }
+                    None => quote!(None),
+                };
+                (
+                    ty.clone(),
+                    quote!(request.send_json::<#ty, #err_ty>(#check).await),
+                )
+            }
+            None if !op.success.binary.is_empty() => {
+                let accept = op.success.binary.join(", ");
+                (
+                    quote!(::aqua_runtime::Download),
+                    quote!(request.accept(#accept).send_download::<#err_ty>().await),
+                )
+            }
+            None => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
+        },
+    };
+    Response {
+        alternatives,
+        output,
+        finish,
+        docs: docs(op.success.docs.as_deref(), "Sends the request."),
+    }
+}
+
+/// The enum of an operation with several success responses.
+fn emit_alternatives(op: &Operation) -> TokenStream {
+    let Some(enum_name) = &op.success.enum_name else {
+        return quote!();
+    };
+    let e = ident(enum_name);
+    let doc = format!(
+        " The success responses of [`Client::{}`], by status.",
+        op.method_name
+    );
+    let variants = op.success.alternatives.iter().map(|alt| {
+        let v = ident(&alt.name);
+        let text = format!(
+            "HTTP {}: {}",
+            alt.status,
+            alt.docs.as_deref().unwrap_or("no description").trim()
+        );
+        let d = docs(Some(&text), "");
+        match &alt.ty {
+            Some(t) => {
+                let t = rust_type(t);
+                quote!(#d #v(#t),)
+            }
+            None => quote!(#d #v,),
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum #e {
+            #( #variants )*
+            /// A success status the spec does not document, with its raw body.
+            Other {
+                /// The HTTP status.
+                status: u16,
+                /// The body as received.
+                body: Vec<u8>,
+            },
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The `Api` trait (one method per operation, with its reply type) and the handler of each
+//! operation: decode the input, call the method, encode the reply.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::emit::client::op_docs;
+use crate::emit::tokens::{ident, rust_type_in};
+use crate::model::{Api, Operation, ParamLocation};
+
+/// The reply type of an operation's handler method.
+fn server_reply(op: &Operation) -> TokenStream {
+    let sup = quote!(super::);
+    match (&op.success.ty, op.success.binary.is_empty()) {
+        _ if op.success.enum_name.is_some() => {
+            let e = ident(op.success.enum_name.as_deref().unwrap_or_default());
+            quote!(Reply<super::#e>)
+        }
+        (Some(t), _) => {
+            let t = rust_type_in(t, &sup);
+            quote!(Reply<#t>)
+        }
+        (None, false) => quote!(BinaryReply),
+        (None, true) => quote!(Reply<()>),
+    }
+}
+
+/// The `Api` trait: one method per operation.
+pub(in crate::emit) fn emit_server_trait(api: &Api) -> TokenStream {
+    let methods = api.operations.iter().map(|op| {
+        let input = format_ident!("{}Input", op.builder_name);
+        let m = ident(&op.method_name);
+        let reply = server_reply(op);
+        let summary = op_docs(op);
+        quote! {
+            #summary
+            fn #m(&self, input: #input) -> impl ::std::future::Future<Output = #reply> + Send;
+        }
+    });
+    quote! {
+        /// One method per operation of the spec.
+        pub trait Api: Send + Sync + 'static {
+            #( #methods )*
+        }
+    }
+}
+
+/// The handler of an operation: decode the input, call the `Api` method, encode the reply.
+pub(in crate::emit) fn emit_server_handler(op: &Operation) -> TokenStream {
+    let input = format_ident!("{}Input", op.builder_name);
+    let m = ident(&op.method_name);
+    let handle = format_ident!("handle_{}", op.method_name);
+    let uses_params = op.params.iter().any(|p| p.location == ParamLocation::Path);
+    let params_arg = if uses_params {
+        quote!(params: PathParams,)
+    } else {
+        quote!()
+    };
+    let call_decode = if uses_params {
+        quote!(#input::decode(base_path, params, request).await)
+    } else {
+        quote!(#input::decode(base_path, request).await)
+    };
+    let status = proc_macro2::Literal::u16_unsuffixed(op.success.status);
+    let respond = match &op.success.enum_name {
+        Some(enum_name) => {
+            let e = ident(enum_name);
+            let arms = op.success.alternatives.iter().map(|alt| {
+                let v = ident(&alt.name);
+                let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
+                if alt.ty.is_some() {
+                    quote!(super::#e::#v(body) => json_response(status(#code), &body),)
+                } else {
+                    quote!(super::#e::#v => empty_response(status(#code)),)
+                }
+            });
+            quote! {
+                api.#m(input).await.into_response_by(|value| match value {
+                    #( #arms )*
+                    super::#e::Other { status: code, body } => bytes_response(status(code), body),
+                })
+            }
+        }
+        None => quote!(api.#m(input).await.into_response_with(status(#status))),
+    };
+    quote! {
+        async fn #handle<A: Api>(api: Arc<A>, base_path: &'static str, #params_arg request: Request) -> Response {
+            match #call_decode {
+                Ok(input) => #respond,
+                Err(rejection) => *rejection,
+            }
+        }
+    }
+}

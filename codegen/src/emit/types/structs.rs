@@ -1,0 +1,309 @@
+//! Structs: the fields (with `unknown_fields`), and for the structs sent in requests a
+//! constructor, setters and `validate`.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{has_eq, struct_has_default, type_docs};
+use crate::emit::tokens::{docs, ident, rust_type};
+use crate::model::{Api, Field, TypeDef, TypeKind, TypeRef};
+
+/// A struct with one field per property.
+pub(super) fn output_struct(
+    api: &Api,
+    def: &TypeDef,
+    fields: &[Field],
+    request: bool,
+) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = type_docs(def);
+    let struct_fields = fields;
+    let mut derives = vec![quote!(Clone), quote!(Debug)];
+    if struct_has_default(api, fields) {
+        derives.push(quote!(Default));
+    }
+    derives.push(quote!(PartialEq));
+    if has_eq(api, &TypeRef::Named(def.name.clone())) {
+        derives.push(quote!(Eq));
+    }
+    let fields = fields.iter().map(|f| {
+        let fname = ident(&f.name);
+        let mut ty = rust_type(&f.ty);
+        if f.boxed {
+            ty = quote!(Box<#ty>);
+        }
+        if f.nullable {
+            ty = quote!(::aqua_runtime::wire::Nullable<#ty>);
+        }
+        let mut serde_args = Vec::new();
+        if f.name != f.wire {
+            let wire = &f.wire;
+            serde_args.push(quote!(rename = #wire));
+        }
+        if !f.required {
+            ty = quote!(Option<#ty>);
+            serde_args.push(quote!(default));
+            serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
+            if f.nullable {
+                serde_args.push(quote!(deserialize_with = "::aqua_runtime::wire::present"));
+            }
+        }
+        let serde_attr = if serde_args.is_empty() {
+            quote!()
+        } else {
+            quote!(#[serde( #(#serde_args),* )])
+        };
+        let mut text = f
+            .docs
+            .clone()
+            .unwrap_or_else(|| format!("The `{}` property.", f.wire));
+        if f.deprecated {
+            text.push_str("\n\nDeprecated by the API.");
+        }
+        let doc = docs(Some(&text), "");
+        quote! {
+            #doc
+            #serde_attr
+            pub #fname: #ty,
+        }
+    });
+    let request_impl = if request {
+        emit_request_impl(api, def, struct_fields)
+    } else {
+        quote!()
+    };
+    quote! {
+        #doc
+        #[derive( #(#derives),*, ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #( #fields )*
+            /// Properties the spec does not list, kept as received so that nothing a newer
+            /// API sends is lost when the value is encoded again.
+            #[serde(flatten)]
+            pub unknown_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+        }
+
+        #request_impl
+    }
+}
+
+/// The argument type of a setter or constructor, and how it becomes the field's value.
+fn setter_arg(api: &Api, t: &TypeRef, value: &Ident) -> (TokenStream, TokenStream) {
+    // A named alias of a convertible type converts like its target.
+    fn takes_into(t: &TypeRef) -> bool {
+        matches!(
+            t,
+            TypeRef::String
+                | TypeRef::FlexInt
+                | TypeRef::FlexString
+                | TypeRef::FlexBool
+                | TypeRef::Secret
+                | TypeRef::Caseless(_)
+        )
+    }
+    if let TypeRef::Named(n) = t {
+        if let Some(TypeKind::Alias(target)) = api.types.get(n).map(|d| &d.kind) {
+            if takes_into(target) {
+                let ty = rust_type(t);
+                return (quote!(impl Into<#ty>), quote!(#value.into()));
+            }
+        }
+    }
+    match t {
+        t if takes_into(t) => {
+            let ty = rust_type(t);
+            (quote!(impl Into<#ty>), quote!(#value.into()))
+        }
+        TypeRef::Vec(inner) => {
+            let inner = rust_type(inner);
+            (
+                quote!(impl IntoIterator<Item = #inner>),
+                quote!(#value.into_iter().collect()),
+            )
+        }
+        other => (rust_type(other), quote!(#value)),
+    }
+}
+
+/// Whether a type is a request struct (it then has `validate`).
+pub(in crate::emit) fn is_request_struct(api: &Api, t: &TypeRef) -> bool {
+    matches!(t, TypeRef::Named(n) if matches!(
+        api.types.get(n).map(|d| &d.kind),
+        Some(TypeKind::Struct { request: true, .. })
+    ))
+}
+
+/// Checks of one field's limits; `value` is bound to a reference to the value.
+fn limit_checks(f: &Field) -> Vec<TokenStream> {
+    let wire = &f.wire;
+    let l = &f.limits;
+    let mut out = Vec::new();
+    let text = match f.ty {
+        TypeRef::String => Some(quote!(value)),
+        TypeRef::Secret => Some(quote!(value.expose())),
+        TypeRef::FlexString => Some(quote!(value.as_str())),
+        _ => None,
+    };
+    if let (Some(max), Some(text)) = (l.max_length, &text) {
+        let msg = format!("`{wire}` is longer than {max} characters");
+        let lit = proc_macro2::Literal::usize_unsuffixed(max);
+        out.push(quote!(if #text.chars().count() > #lit { return Err(#msg.to_owned()); }));
+    }
+    if let (Some(pattern), Some(text)) = (&l.pattern, &text) {
+        let msg = format!("`{wire}` does not match the pattern `{pattern}`");
+        out.push(quote!(if !::aqua_runtime::pattern::matches(#text, #pattern) { return Err(#msg.to_owned()); }));
+    }
+    if let (Some(min), Some(text)) = (l.min_length, &text) {
+        let msg = format!("`{wire}` is shorter than {min} characters");
+        let lit = proc_macro2::Literal::usize_unsuffixed(min);
+        out.push(quote!(if #text.chars().count() < #lit { return Err(#msg.to_owned()); }));
+    }
+    if let Some(max) = l.max_items {
+        let msg = format!("`{wire}` has more than {max} items");
+        let lit = proc_macro2::Literal::usize_unsuffixed(max);
+        out.push(quote!(if value.len() > #lit { return Err(#msg.to_owned()); }));
+    }
+    if let Some(min) = l.min_items {
+        let msg = format!("`{wire}` has fewer than {min} items");
+        let lit = proc_macro2::Literal::usize_unsuffixed(min);
+        out.push(quote!(if value.len() < #lit { return Err(#msg.to_owned()); }));
+    }
+    let number = matches!(
+        f.ty,
+        TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
+    );
+    if number {
+        let lit = |v: f64| match f.ty {
+            TypeRef::F32 | TypeRef::F64 => {
+                let l = proc_macro2::Literal::f64_unsuffixed(v);
+                quote!(#l)
+            }
+            _ => {
+                let l = proc_macro2::Literal::i64_unsuffixed(v as i64);
+                quote!(#l)
+            }
+        };
+        if let Some(min) = l.minimum {
+            let msg = format!("`{wire}` is less than {min}");
+            let v = lit(min);
+            out.push(quote!(if *value < #v { return Err(#msg.to_owned()); }));
+        }
+        if let Some(max) = l.maximum {
+            let msg = format!("`{wire}` is greater than {max}");
+            let v = lit(max);
+            out.push(quote!(if *value > #v { return Err(#msg.to_owned()); }));
+        }
+    }
+    out
+}
+
+/// Constructor, setters and `validate` of a struct sent in requests.
+fn emit_request_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&def.name);
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let args = required.iter().map(|f| {
+        let n = ident(&f.name);
+        let (t, _) = setter_arg(api, &f.ty, &n);
+        quote!(#n: #t)
+    });
+    let inits = fields.iter().map(|f| {
+        let n = ident(&f.name);
+        if f.required && f.nullable {
+            let (_, conv) = setter_arg(api, &f.ty, &n);
+            quote!(#n: ::aqua_runtime::wire::Nullable::Value(#conv))
+        } else if f.required {
+            let (_, conv) = setter_arg(api, &f.ty, &n);
+            if f.boxed {
+                quote!(#n: Box::new(#conv))
+            } else if n == conv.to_string() {
+                quote!(#n)
+            } else {
+                quote!(#n: #conv)
+            }
+        } else {
+            quote!(#n: None)
+        }
+    });
+    let new_doc = if required.is_empty() {
+        format!(" A `{}` with every optional field unset.", def.name)
+    } else {
+        let names: Vec<String> = required.iter().map(|f| format!("`{}`", f.wire)).collect();
+        format!(
+            " A `{}` with its required {}; optional fields unset.",
+            def.name,
+            names.join(", ")
+        )
+    };
+    let setters = fields.iter().filter(|f| !f.required).map(|f| {
+        let n = ident(&f.name);
+        let method = if matches!(f.name.as_str(), "new" | "validate") {
+            format_ident!("with_{}", f.name)
+        } else {
+            n.clone()
+        };
+        let (t, conv) = setter_arg(api, &f.ty, &n);
+        let conv = if f.boxed {
+            quote!(Box::new(#conv))
+        } else {
+            conv
+        };
+        let conv = if f.nullable {
+            quote!(::aqua_runtime::wire::Nullable::Value(#conv))
+        } else {
+            conv
+        };
+        let doc = format!(" Sets `{}`.", f.wire);
+        quote! {
+            #[doc = #doc]
+            pub fn #method(mut self, #n: #t) -> Self {
+                self.#n = Some(#conv);
+                self
+            }
+        }
+    });
+    let checks = fields.iter().filter(|f| !f.nullable).filter_map(|f| {
+        let n = ident(&f.name);
+        let mut body = limit_checks(f);
+        let wire = &f.wire;
+        if is_request_struct(api, &f.ty) {
+            let fmt = format!("`{wire}`: {{e}}");
+            body.push(quote!(value.validate().map_err(|e| format!(#fmt))?;));
+        }
+        if let TypeRef::Vec(inner) = &f.ty {
+            if is_request_struct(api, inner) {
+                let fmt = format!("`{wire}[{{i}}]`: {{e}}");
+                body.push(quote! {
+                    for (i, item) in value.iter().enumerate() {
+                        item.validate().map_err(|e| format!(#fmt))?;
+                    }
+                });
+            }
+        }
+        if body.is_empty() {
+            return None;
+        }
+        Some(if f.required {
+            quote! { { let value = &self.#n; #( #body )* } }
+        } else {
+            quote! { if let Some(value) = &self.#n { #( #body )* } }
+        })
+    });
+    quote! {
+        impl #name {
+            #[doc = #new_doc]
+            pub fn new( #( #args ),* ) -> Self {
+                #name { #( #inits, )* unknown_fields: ::std::collections::BTreeMap::new() }
+            }
+
+            #( #setters )*
+
+            /// Checks the limits the spec documents (lengths, ranges, item counts); the client
+            /// calls this before sending, so that a request Zuora would refuse is never sent.
+            pub fn validate(&self) -> Result<(), String> {
+                #( #checks )*
+                Ok(())
+            }
+        }
+    }
+}
