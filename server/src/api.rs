@@ -178,12 +178,24 @@ fn normalize(query: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Decodes standard base64 (padding optional).
+/// Decodes canonical standard base64 (RFC 4648 section 4), as `Basic` credentials carry it
+/// (RFC 7617): the length is a multiple of 4, `=` only as the padding of the last group, and
+/// the bits the padding leaves unused are zero. Anything else is `None`, so malformed
+/// credentials never authenticate.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes.len() % 4 != 0 {
+        return None;
+    }
+    let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();
+    if padding > 2 {
+        return None;
+    }
+    let data = &bytes[..bytes.len() - padding];
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
     let mut acc = 0u32;
     let mut bits = 0;
-    for c in text.trim_end_matches('=').bytes() {
+    for &c in data {
         let v = match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
@@ -200,7 +212,8 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
             acc &= (1 << bits) - 1;
         }
     }
-    Some(out)
+    // Non-zero leftover bits: not the canonical encoding of any byte string.
+    (acc == 0).then_some(out)
 }
 
 /// How the CSV of `batch` of `job` is written.
@@ -386,8 +399,16 @@ impl Simulator {
         let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
         let credentials = credentials.trim();
         if scheme.eq_ignore_ascii_case("basic") {
-            let decoded = base64_decode(credentials).and_then(|b| String::from_utf8(b).ok());
-            let Some((user, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+            // RFC 7617: `user-id ":" password`, UTF-8, the user-id without a colon and free of
+            // control characters.
+            let Some(decoded) = base64_decode(credentials).and_then(|b| String::from_utf8(b).ok())
+            else {
+                return false;
+            };
+            if decoded.chars().any(char::is_control) {
+                return false;
+            }
+            let Some((user, password)) = decoded.split_once(':') else {
                 return false;
             };
             self.users.iter().any(|(u, p)| u == user && p == password)
@@ -1211,8 +1232,20 @@ mod tests {
         assert_eq!(base64_decode("ZGVtbzpkZW1v").unwrap(), b"demo:demo");
         assert_eq!(base64_decode("YTpi").unwrap(), b"a:b");
         assert_eq!(base64_decode("YQ==").unwrap(), b"a");
-        assert_eq!(base64_decode("YQ").unwrap(), b"a");
         assert!(base64_decode("Y*Q=").is_none());
+        // Malformed: missing padding, padding in the middle, too much padding, unused bits
+        // set, empty, whitespace inside.
+        for bad in [
+            "YQ",
+            "ZGVtbzpkZW1v=",
+            "Y=Q=",
+            "Y===",
+            "YR==",
+            "",
+            "ZGVt bzpk",
+        ] {
+            assert!(base64_decode(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -12,7 +12,14 @@
 //!   HTTP 401, `WWW-Authenticate: Basic realm=Zuora API, Bearer realm=Zuora API` and
 //!   `{"success":false,"reasons":[{"code":90000011,"message":"Authentication error"}]}`. A
 //!   wrong OAuth client gets 401 with the same envelope (message `Invalid client_id or
-//!   client_secret`); another `grant_type` gets 400 (code `50000020`).
+//!   client_secret`); another `grant_type` gets 400 (code `50000020`). `Basic` credentials
+//!   must be canonical base64 (padding included) of UTF-8 `user:password`; anything else is
+//!   401 too.
+//! * **Headers.** The limits Zuora documents are enforced before anything else, with HTTP 400
+//!   and the v1 envelope (code `50000020`): `Zuora-Track-Id` at most 64 printable US-ASCII
+//!   characters, none of `:` `;` `"` `'`; `Idempotency-Key` (on `POST`) 1 to 255 characters.
+//!   Zuora does not say what it does with an empty key; refusing it is at least as strict as
+//!   refusing or ignoring it, and a key that identifies nothing is never remembered.
 //! * **Jobs.** A submitted job is `submitted` for [`Config::submitted_for`], then `executing`
 //!   for [`Config::executing_for`], then `completed`: the state is computed from the elapsed
 //!   time when the job is read, without background tasks. Jobs complete in submission order;
@@ -45,8 +52,8 @@
 //!   with its own header. A follow-up job without `queries` reuses the previous job's
 //!   (`useLastCompletedJobQueries: true`). `offset` and `notifyUrl` are echoed only (the
 //!   server never calls out).
-//! * **Fault injection.** [`Config::faults`] (see [`FaultRule`]) apply before any other
-//!   handling.
+//! * **Fault injection.** [`Config::faults`] (see [`FaultRule`]) apply after the header
+//!   checks, before any other handling.
 //!
 //! # Error codes
 //!

@@ -62,6 +62,47 @@ async fn wrong_or_missing_credentials_get_401() {
     server.shutdown().await;
 }
 
+/// Malformed `Basic` credentials never authenticate, even when a lenient decoder would read
+/// `demo:demo` out of them.
+#[tokio::test]
+async fn malformed_basic_credentials_get_401() {
+    let server = start(fast()).await;
+    for value in [
+        "Basic ZGVtbzpkZW1v=",    // a stray `=`
+        "Basic ZGVtbzpkZW1v==",   // too much padding
+        "Basic ZGVtbzpkZW1=",     // `demo:dem` with the unused bits set
+        "Basic ZGVt bzpkZW1v",    // a space inside
+        "Basic ZGVtbzpkZW1v!",    // a character outside the alphabet
+        "Basic",                  // no credentials
+        "Basic ZGVtbw==",         // `demo` without a colon
+        "Basic ZGVtbzpkZW1vCg==", // `demo:demo\n`
+        "Bearer ZGVtbzpkZW1v",    // basic credentials under another scheme
+    ] {
+        let response = raw(
+            server.addr(),
+            "GET",
+            "/v1/batch-query/jobs/0123456789abcdef0123456789abcdef",
+            &[("Authorization", value)],
+            b"",
+        )
+        .await;
+        assert_eq!(response.status, 401, "{value}");
+    }
+    // The well-formed value, with the scheme in any case.
+    for value in ["Basic ZGVtbzpkZW1v", "basic ZGVtbzpkZW1v"] {
+        let response = raw(
+            server.addr(),
+            "GET",
+            "/v1/batch-query/jobs/0123456789abcdef0123456789abcdef",
+            &[("Authorization", value)],
+            b"",
+        )
+        .await;
+        assert_eq!(response.status, 200, "{value}");
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn the_oauth_flow_issues_tokens_that_authenticate() {
     let server = start(fast()).await;

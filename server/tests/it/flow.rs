@@ -579,3 +579,98 @@ async fn idempotent_submissions_and_track_ids() {
     assert_eq!(other.status, 409);
     server.shutdown().await;
 }
+
+/// The local server is at least as strict as Zuora about the headers Zuora documents limits
+/// for: a `Zuora-Track-Id` outside its pattern or length, and an `Idempotency-Key` that is
+/// empty or longer than 255 characters, are refused with 400 before anything happens.
+#[tokio::test]
+async fn headers_beyond_zuoras_limits_are_refused() {
+    let server = start(fast()).await;
+    let body = br#"{"queries":[{"query":"select Id from Account"}]}"#;
+    let json = ("Content-Type", "application/json");
+    let long_track = "t".repeat(65);
+    for track in [
+        long_track.as_str(),
+        "job:42",
+        "a;b",
+        "say \"hi\"",
+        "it's",
+        "café",
+        "tab\there",
+    ] {
+        let response = raw(
+            server.addr(),
+            "GET",
+            "/v1/batch-query/jobs/0123456789abcdef0123456789abcdef",
+            &[DEMO_BASIC, ("Zuora-Track-Id", track)],
+            b"",
+        )
+        .await;
+        assert_eq!(response.status, 400, "{track:?}");
+        assert_eq!(response.json()["reasons"][0]["code"], 50000020, "{track:?}");
+        assert_eq!(response.header("Zuora-Track-Id"), None, "{track:?}");
+        assert_eq!(response.header("Zuora-Request-Id").map(str::len), Some(36));
+    }
+    // At the limits: 64 characters, and every allowed punctuation character.
+    let track = "t".repeat(64);
+    for track in [track.as_str(), "a b!#$%&()*+,-./<=>?@[\\]^_`{|}~", ""] {
+        let response = raw(
+            server.addr(),
+            "GET",
+            "/v1/batch-query/jobs/0123456789abcdef0123456789abcdef",
+            &[DEMO_BASIC, ("Zuora-Track-Id", track)],
+            b"",
+        )
+        .await;
+        assert_eq!(response.status, 200, "{track:?}");
+        assert_eq!(response.header("Zuora-Track-Id"), Some(track), "{track:?}");
+    }
+
+    let long_key = "k".repeat(256);
+    for key in ["", long_key.as_str(), "clé"] {
+        let response = raw(
+            server.addr(),
+            "POST",
+            "/v1/batch-query/",
+            &[DEMO_BASIC, json, ("Idempotency-Key", key)],
+            body,
+        )
+        .await;
+        assert_eq!(response.status, 400, "{key:?}");
+        assert_eq!(response.json()["reasons"][0]["code"], 50000020, "{key:?}");
+    }
+    // Nothing was remembered for the refused keys: submissions without a key and with
+    // different bodies each get a job of their own.
+    let other = br#"{"queries":[{"query":"select Id from Invoice"}]}"#;
+    let first = raw(
+        server.addr(),
+        "POST",
+        "/v1/batch-query/",
+        &[DEMO_BASIC, json],
+        body,
+    )
+    .await;
+    let second = raw(
+        server.addr(),
+        "POST",
+        "/v1/batch-query/",
+        &[DEMO_BASIC, json],
+        other,
+    )
+    .await;
+    assert_eq!(first.status, 200);
+    assert_eq!(second.status, 200);
+    assert_ne!(first.json()["id"], second.json()["id"]);
+    let max_key = "k".repeat(255);
+    let response = raw(
+        server.addr(),
+        "POST",
+        "/v1/batch-query/",
+        &[DEMO_BASIC, json, ("Idempotency-Key", max_key.as_str())],
+        body,
+    )
+    .await;
+    assert_eq!(response.status, 200);
+    assert!(response.json()["id"].is_string());
+    server.shutdown().await;
+}
