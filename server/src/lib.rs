@@ -71,10 +71,11 @@
 //! | `90017` | a `deleted` section on `AccountingPeriod` |
 //! | `90021` | a `convertToCurrencies` entry that is not a three-letter upper-case code |
 //!
-//! Unknown enum values (`format`, `type`, `encrypted`, `sourceData`, `deleted.format`) get
-//! the gateway's HTTP 400 `{"success":false,"code":50000090,"message":"Oops, request is
-//! malformed. …"}`. A reused `Idempotency-Key` with another body gets HTTP 409 (v1 envelope,
-//! code `50000030`); with the same body, the job it created.
+//! Unknown enum values (`format`, `type`, `encrypted`, `sourceData`, `deleted.format`), and
+//! `null` for any property the spec declares (none is `nullable`), get the gateway's HTTP
+//! 400 `{"success":false,"code":50000090,"message":"Oops, request is malformed. …"}`. A
+//! reused `Idempotency-Key` with another body gets HTTP 409 (v1 envelope, code `50000030`);
+//! with the same body, the job it created.
 //!
 //! `getJob` of an unknown ID answers HTTP 200 `{"errorCode":"90002","message":"Invalid job id
 //! …"}`. `cancelJob` of an unknown or completed job answers HTTP 200 with `errorCode`
@@ -88,6 +89,7 @@
 
 mod api;
 mod bodies;
+mod checks;
 mod data;
 mod fault;
 mod files;

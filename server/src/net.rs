@@ -18,7 +18,8 @@ use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::bodies::{json_response, v1_error};
+use crate::bodies::{json_response, malformed, v1_error};
+use crate::checks;
 use crate::fault::CloseConnection;
 use crate::rng::mix;
 
@@ -210,50 +211,11 @@ impl Shared {
 
 static TRACK_ID: HeaderName = HeaderName::from_static("zuora-track-id");
 static REQUEST_ID: HeaderName = HeaderName::from_static("zuora-request-id");
-static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-
-/// The longest `Zuora-Track-Id` Zuora accepts.
-const MAX_TRACK_ID: usize = 64;
-/// The longest `Idempotency-Key` Zuora accepts.
-const MAX_IDEMPOTENCY_KEY: usize = 255;
-
-/// Why the headers Zuora documents limits for are refused, if they are.
-///
-/// - `Zuora-Track-Id`: at most 64 printable US-ASCII characters (space to `~`), none of `:`
-///   `;` `"` `'` (the spec's `maxLength` and `pattern`). Empty is allowed.
-/// - `Idempotency-Key` of a `POST` or `PATCH` (the only methods Zuora reads it on): 1 to 255
-///   characters of header text. An empty key identifies no submission; refusing it is at
-///   least as strict as either thing Zuora may do with it (refuse it, or ignore it), so a
-///   client that passes here passes there.
-fn header_problem(request: &Request) -> Option<String> {
-    let headers = request.headers();
-    if let Some(value) = headers.get(&TRACK_ID) {
-        let ok = value.len() <= MAX_TRACK_ID
-            && value
-                .as_bytes()
-                .iter()
-                .all(|b| matches!(b, b' '..=b'~') && !b":;\"'".contains(b));
-        if !ok {
-            return Some(format!(
-                "Zuora-Track-Id must be at most {MAX_TRACK_ID} printable US-ASCII characters, none of : ; \" '"
-            ));
-        }
-    }
-    let reads_key = matches!(request.method().as_str(), "POST" | "PATCH");
-    if let Some(value) = headers.get(&IDEMPOTENCY_KEY).filter(|_| reads_key) {
-        let ok = value.to_str().is_ok() && (1..=MAX_IDEMPOTENCY_KEY).contains(&value.len());
-        if !ok {
-            return Some(format!(
-                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters of header text"
-            ));
-        }
-    }
-    None
-}
-
-/// Counts the request, refuses headers that break Zuora's documented limits (HTTP 400, v1
-/// envelope, code `50000020`), runs it, echoes `Zuora-Track-Id`, adds `Zuora-Request-Id`, and
-/// closes the connection instead of answering when the response asks for it.
+/// Counts the request and runs the [`checks`](crate::checks): headers outside Zuora's
+/// documented limits get HTTP 400 with the v1 envelope (code `50000020`), a submission that
+/// sets a declared property to `null` the gateway's malformed-body 400. Then it runs the
+/// request, echoes `Zuora-Track-Id`, adds `Zuora-Request-Id`, and closes the connection
+/// instead of answering when the response asks for it.
 pub(crate) async fn middleware(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(conn): ConnectInfo<ConnInfo>,
@@ -263,9 +225,22 @@ pub(crate) async fn middleware(
     Counters::bump(&shared.counters.requests);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    if let Some(problem) = header_problem(&request) {
+    let mut request = request;
+    let refusal = if let Some(problem) = checks::header_problem(&request) {
+        Some((v1_error(50000020, problem.clone()), problem))
+    } else if checks::is_json_submission(&request) {
+        let Some((rebuilt, body)) = checks::buffered(request).await else {
+            return json_response(StatusCode::BAD_REQUEST, &malformed());
+        };
+        request = rebuilt;
+        let nulls = checks::declared_nulls(&body);
+        (!nulls.is_empty()).then(|| (malformed(), format!("null at {}", nulls.join(", "))))
+    } else {
+        None
+    };
+    if let Some((body, problem)) = refusal {
         tracing::debug!(%method, %path, %problem, "refused before handling");
-        let mut response = json_response(StatusCode::BAD_REQUEST, &v1_error(50000020, problem));
+        let mut response = json_response(StatusCode::BAD_REQUEST, &body);
         if let Ok(id) = HeaderValue::from_str(&shared.request_id()) {
             response.headers_mut().insert(REQUEST_ID.clone(), id);
         }

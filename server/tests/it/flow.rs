@@ -674,3 +674,39 @@ async fn headers_beyond_zuoras_limits_are_refused() {
     assert!(response.json()["id"].is_string());
     server.shutdown().await;
 }
+
+/// No property of a submission is `nullable`, so `null` for one is malformed (the gateway's
+/// 400), while `null` for a property the spec does not declare is kept like any unknown value.
+#[tokio::test]
+async fn null_for_a_declared_property_is_malformed() {
+    let server = start(fast()).await;
+    let json = ("Content-Type", "application/json");
+    for body in [
+        &br#"{"sourceData": null, "queries": [{"query": "select Id from Account"}]}"#[..],
+        br#"{"queries": [{"query": "select Id from Account", "name": null}]}"#,
+        br#"{"partner": null, "project": null, "queries": [{"query": "select Id from Account"}]}"#,
+    ] {
+        let response = raw(
+            server.addr(),
+            "POST",
+            "/v1/batch-query/",
+            &[DEMO_BASIC, json],
+            body,
+        )
+        .await;
+        assert_eq!(response.status, 400, "{}", String::from_utf8_lossy(body));
+        assert_eq!(response.json()["code"], 50000090);
+    }
+    let body = br#"{"somethingNew": null, "queries": [{"query": "select Id from Account"}]}"#;
+    let response = raw(
+        server.addr(),
+        "POST",
+        "/v1/batch-query/",
+        &[DEMO_BASIC, json],
+        body,
+    )
+    .await;
+    assert_eq!(response.status, 200);
+    assert!(response.json()["id"].is_string());
+    server.shutdown().await;
+}
