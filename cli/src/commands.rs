@@ -1,6 +1,7 @@
 //! The commands: each turns its arguments into calls of the generated client.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -25,6 +26,14 @@ impl Failure {
             code,
             message: message.into(),
         }
+    }
+
+    /// The failure, with the job it concerns named first (unless the message already does).
+    fn about_job(self, id: &str) -> Self {
+        if self.message.contains(id) {
+            return self;
+        }
+        Failure::new(self.code, format!("job {id}: {}", self.message))
     }
 }
 
@@ -222,12 +231,75 @@ fn parse_query(text: &str) -> Result<Query, Failure> {
         .type_(QueryType::Zoqlexport))
 }
 
+/// The job submitted by this process that is still being waited for or downloaded, so that
+/// an interruption can say which job keeps running.
+static IN_FLIGHT: Mutex<Option<String>> = Mutex::new(None);
+
+fn set_in_flight(id: Option<&str>) {
+    if let Ok(mut slot) = IN_FLIGHT.lock() {
+        *slot = id.map(str::to_owned);
+    }
+}
+
+/// What an interruption leaves on Zuora's side: `"; job ID keeps running …"` while a
+/// submitted job is waited for, else nothing.
+pub fn in_flight_note() -> String {
+    match IN_FLIGHT.lock().ok().and_then(|slot| slot.clone()) {
+        Some(id) => format!(
+            "; job {id} was submitted and keeps running (`aqua job get {id}`, `aqua job cancel {id}`)"
+        ),
+        None => String::new(),
+    }
+}
+
+/// Checks `--download DIR` before anything is submitted: DIR must be a directory, or not exist
+/// yet under a directory.
+fn check_download_dir(dir: &Path) -> Result<(), Failure> {
+    let not_a_dir = |path: &Path| {
+        Failure::new(
+            exit::FILE,
+            format!(
+                "--download {}: {} exists and is not a directory; nothing was submitted",
+                dir.display(),
+                path.display()
+            ),
+        )
+    };
+    // The nearest part of the path that exists must be a directory.
+    let mut path = dir;
+    loop {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => return Ok(()),
+            Ok(_) => return Err(not_a_dir(path)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
+            Err(e) => {
+                return Err(Failure::new(
+                    exit::FILE,
+                    format!("--download {}: {e}; nothing was submitted", dir.display()),
+                ));
+            }
+        }
+        match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => path = parent,
+            // A relative path's first component: its parent is the current directory.
+            _ => return Ok(()),
+        }
+    }
+}
+
 async fn submit(client: &Client, args: SubmitArgs, format: Format) -> Result<(), Failure> {
     let queries = args
         .queries
         .iter()
         .map(|q| parse_query(q))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(dir) = &args.download {
+        check_download_dir(dir)?;
+    }
     let mut request = SubmitJobRequest::new()
         .name(args.name)
         .format(match args.format {
@@ -247,11 +319,25 @@ async fn submit(client: &Client, args: SubmitArgs, format: Format) -> Result<(),
         return Ok(());
     }
     let id = job.id.clone().unwrap_or_default();
-    let job = wait(client, &id, Duration::from_secs(args.deadline)).await?;
+    set_in_flight(Some(&id));
+    let job = wait(client, &id, Duration::from_secs(args.deadline))
+        .await
+        .map_err(|f| f.about_job(&id))?;
+    set_in_flight(None);
     match args.download {
         None => crate::output::job(&job, format),
         Some(dir) => {
-            let files = download_results(client, &job, &dir, args.decompress).await?;
+            let files = download_results(client, &job, &dir, args.decompress, args.overwrite)
+                .await
+                .map_err(|f| {
+                    Failure::new(
+                        f.code,
+                        format!(
+                            "job {id} completed, but downloading its results failed: {}",
+                            f.message
+                        ),
+                    )
+                })?;
             match format {
                 Format::Json => crate::output::json(&serde_json::json!({
                     "job": job,
@@ -294,13 +380,27 @@ async fn download_results(
     job: &Job,
     dir: &Path,
     decompress: bool,
+    overwrite: bool,
 ) -> Result<Vec<zuora_aqua::ResultFile>, Failure> {
     let bar = spinner(&format!("downloading results to {}", dir.display()));
-    let result = client
-        .download_job_results(job, dir, DownloadOptions::default().decompress(decompress))
-        .await;
+    let options = DownloadOptions::default()
+        .decompress(decompress)
+        .overwrite(overwrite);
+    let result = client.download_job_results(job, dir, options).await;
     bar.finish_and_clear();
-    Ok(result?)
+    result.map_err(|e| match &e {
+        RuntimeError::Download(d) => match &**d {
+            DownloadError::Exists { path } => Failure::new(
+                exit::FILE,
+                format!(
+                    "{} already exists; pass --overwrite to replace it, or choose another --download directory",
+                    path.display()
+                ),
+            ),
+            _ => e.into(),
+        },
+        _ => e.into(),
+    })
 }
 
 async fn download_file(
@@ -431,7 +531,7 @@ async fn demo(dir: Option<PathBuf>) -> Result<(), Failure> {
             );
         }
         let run_dir = dir.join(format!("run{run}"));
-        let files = download_results(&client, &job, &run_dir, false).await?;
+        let files = download_results(&client, &job, &run_dir, false, false).await?;
         println!(
             "  downloaded {} files into {}",
             files.len(),

@@ -5,6 +5,7 @@
 
 mod commands;
 mod output;
+mod signals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,8 +32,12 @@ pub mod exit {
     pub const DEADLINE: u8 = 7;
     /// A local file could not be written (nothing is left at the target).
     pub const FILE: u8 = 8;
-    /// Interrupted with Ctrl-C (nothing partial is left behind).
+    /// Hung up: the terminal closed, or `SIGHUP` (128 + 1; nothing partial is left behind).
+    pub const HUNG_UP: u8 = 129;
+    /// Interrupted with Ctrl-C, or `SIGINT` (128 + 2; nothing partial is left behind).
     pub const INTERRUPTED: u8 = 130;
+    /// Terminated with `SIGTERM` (128 + 15; nothing partial is left behind).
+    pub const TERMINATED: u8 = 143;
 }
 
 const AFTER_HELP: &str = "\
@@ -45,7 +50,9 @@ Exit codes:
   1 unexpected failure       6 the job failed (error, aborted, cancelled)
   2 usage or configuration   7 the job did not finish before the deadline
   3 authentication failed    8 a local file could not be written
-  4 Zuora reported an error  130 interrupted (Ctrl-C)
+  4 Zuora reported an error  130 interrupted (Ctrl-C, SIGINT)
+  129 hung up (SIGHUP)       143 terminated (SIGTERM)
+After a signal, nothing partial is left behind: a file being written is removed.
 
 Try it without a Zuora tenant: `aqua demo`, or `aqua server` in one shell and
 `ZUORA_USERNAME=demo ZUORA_PASSWORD=demo aqua --base-url http://127.0.0.1:PORT/v1 ...` in another.";
@@ -72,7 +79,8 @@ pub struct Global {
     #[arg(long, global = true, value_name = "URL")]
     base_url: Option<String>,
     /// Seconds allowed for each API call (downloads instead fail after 60 s without data).
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
     /// Output format, `json` or `table` (JSON by default when standard output is not a
     /// terminal). For `file download`, the file to write instead.
@@ -168,12 +176,16 @@ pub struct SubmitArgs {
     /// Longest wait, in seconds (with --wait or --download).
     #[arg(long, value_name = "SECONDS", default_value_t = 3 * 3600)]
     pub deadline: u64,
-    /// Wait, then download every result file into DIR.
+    /// Wait, then download every result file into DIR (checked before submitting: DIR must
+    /// be a directory or not exist yet).
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
     /// Unpack zip and gzip results into CSV files (with --download).
-    #[arg(long)]
+    #[arg(long, requires = "download")]
     pub decompress: bool,
+    /// Replace result files that already exist in DIR (with --download).
+    #[arg(long, requires = "download")]
+    pub overwrite: bool,
 }
 
 /// The `format` of a job.
@@ -216,21 +228,38 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE);
         }
     };
-    let code = runtime.block_on(async {
+    let signals = match runtime.block_on(async { signals::Signals::new() }) {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("error: cannot listen for signals: {e}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    let outcome = runtime.block_on(async {
         tokio::select! {
-            result = commands::run(cli) => match result {
-                Ok(()) => exit::OK,
-                Err(failure) => {
-                    eprintln!("error: {}", failure.message);
-                    failure.code
-                }
-            },
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("error: interrupted; nothing partial was left behind");
-                exit::INTERRUPTED
-            }
+            result = commands::run(cli) => Ok(result),
+            signal = signals.recv() => Err(signal),
         }
     });
+    // The command's future is gone: the files it was writing are removed (their guards ran).
+    let code = match outcome {
+        Ok(Ok(())) => exit::OK,
+        Ok(Err(failure)) => {
+            eprintln!("error: {}", failure.message);
+            failure.code
+        }
+        Err(signal) => {
+            // Let work on blocking threads (writing, unpacking) see that it was cancelled and
+            // clean up after itself; never wait for a stalled connection or a local server.
+            runtime.shutdown_timeout(signals::CLEANUP);
+            eprintln!(
+                "error: {}; nothing partial was left behind{}",
+                signal.describe(),
+                commands::in_flight_note()
+            );
+            return ExitCode::from(signal.code());
+        }
+    };
     // Do not wait for a local server or stalled connections on the way out.
     runtime.shutdown_background();
     ExitCode::from(code)

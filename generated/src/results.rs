@@ -8,6 +8,8 @@
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 
@@ -168,9 +170,70 @@ fn io_error(path: &Path, source: io::Error) -> Error {
     })
 }
 
+/// Set when the download of a file is dropped (cancelled) while its unpacking runs on a
+/// blocking thread, which cannot be stopped from outside: the unpacking sees it at its next
+/// write, stops and removes its temporary file.
+#[derive(Clone, Debug, Default)]
+struct Cancelled(Arc<AtomicBool>);
+
+impl Cancelled {
+    fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Sets [`Cancelled`] when dropped, and removes the downloaded file unless the unpacking
+/// finished (it removes that file itself once the CSV is in place).
+struct UnpackGuard {
+    cancelled: Cancelled,
+    raw: Option<PathBuf>,
+}
+
+impl UnpackGuard {
+    fn finished(mut self) {
+        self.raw = None;
+    }
+}
+
+impl Drop for UnpackGuard {
+    fn drop(&mut self) {
+        if let Some(raw) = self.raw.take() {
+            self.cancelled.0.store(true, Ordering::Release);
+            // Best effort: nothing can be reported from here.
+            let _ = std::fs::remove_file(raw);
+        }
+    }
+}
+
+/// A writer that fails once the work it belongs to was cancelled.
+struct CancellableWriter<'c, W> {
+    inner: W,
+    cancelled: &'c Cancelled,
+}
+
+impl<W: io::Write> io::Write for CancellableWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.cancelled.is_set() {
+            return Err(io::Error::other("cancelled"));
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Unpacks `raw` (zip with one CSV, or gzip) into `target` through a temporary file, then
-/// removes `raw`. Blocking: run it off the async threads.
-fn unpack(raw: &Path, target: &Path, zip: bool, overwrite: bool) -> Result<u64, Error> {
+/// removes `raw`. Blocking: run it off the async threads. When `cancelled` is set, it stops
+/// at the next write and removes the temporary file.
+fn unpack(
+    raw: &Path,
+    target: &Path,
+    zip: bool,
+    overwrite: bool,
+    cancelled: &Cancelled,
+) -> Result<u64, Error> {
     if !overwrite && target.exists() {
         return Err(Error::from(DownloadError::Exists {
             path: target.to_owned(),
@@ -184,7 +247,10 @@ fn unpack(raw: &Path, target: &Path, zip: bool, overwrite: bool) -> Result<u64, 
     let temp = dir.join(format!(".{name}.unpack-{}", std::process::id()));
     let result = (|| -> io::Result<u64> {
         let input = std::fs::File::open(raw)?;
-        let mut output = std::fs::File::create(&temp)?;
+        let mut output = CancellableWriter {
+            inner: std::fs::File::create(&temp)?,
+            cancelled,
+        };
         let bytes = if zip {
             let mut archive = zip::ZipArchive::new(io::BufReader::new(input))
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
@@ -205,7 +271,10 @@ fn unpack(raw: &Path, target: &Path, zip: bool, overwrite: bool) -> Result<u64, 
             let mut decoder = flate2::read::MultiGzDecoder::new(io::BufReader::new(input));
             io::copy(&mut decoder, &mut output)?
         };
-        output.sync_all()?;
+        output.inner.sync_all()?;
+        if cancelled.is_set() {
+            return Err(io::Error::other("cancelled"));
+        }
         Ok(bytes)
     })();
     match result {
@@ -265,9 +334,18 @@ impl Client {
                 if let Some(csv) = &p.csv_name {
                     let target = dir.join(csv);
                     let (raw2, target2) = (raw.clone(), target.clone());
-                    bytes = tokio::task::spawn_blocking(move || unpack(&raw2, &target2, zip, overwrite))
-                        .await
-                        .map_err(|e| io_error(&raw, io::Error::other(e)))??;
+                    let cancelled = Cancelled::default();
+                    let guard = UnpackGuard {
+                        cancelled: cancelled.clone(),
+                        raw: Some(raw.clone()),
+                    };
+                    let unpacked = tokio::task::spawn_blocking(move || {
+                        unpack(&raw2, &target2, zip, overwrite, &cancelled)
+                    })
+                    .await;
+                    // Not cancelled: whatever the outcome, the files are as `unpack` left them.
+                    guard.finished();
+                    bytes = unpacked.map_err(|e| io_error(&raw, io::Error::other(e)))??;
                     path = target;
                 }
                 tracing::debug!(file_id = %p.file_id, path = %path.display(), bytes, index, total, "result file written");
@@ -329,5 +407,89 @@ mod tests {
                 ("s2", "A.part002.csv.gz", Some("A.part002.csv")),
             ]
         );
+    }
+
+    /// A directory under the system's temporary directory, removed when dropped.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            let path = std::env::temp_dir().join(format!(
+                "aqua-results-{name}-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            TempDir(path)
+        }
+
+        fn entries(&self) -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(&self.0)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn gzip(path: &Path, text: &[u8]) {
+        let mut encoder = flate2::write::GzEncoder::new(
+            std::fs::File::create(path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        io::Write::write_all(&mut encoder, text).unwrap();
+        encoder.finish().unwrap();
+    }
+
+    #[test]
+    fn unpacking_replaces_the_download_with_the_csv() {
+        let dir = TempDir::new("unpack");
+        let (raw, csv) = (dir.0.join("A.csv.gz"), dir.0.join("A.csv"));
+        gzip(&raw, b"Account.Id\n1\n");
+        let bytes = unpack(&raw, &csv, false, false, &Cancelled::default()).unwrap();
+        assert_eq!(bytes, 13);
+        assert_eq!(dir.entries(), ["A.csv"]);
+    }
+
+    /// A cancelled unpacking stops at its next write and leaves neither its temporary file
+    /// nor a CSV; the guard of a cancelled download removes the downloaded file too.
+    #[test]
+    fn cancelled_unpacking_leaves_nothing_behind() {
+        let dir = TempDir::new("cancelled");
+        let (raw, csv) = (dir.0.join("A.csv.gz"), dir.0.join("A.csv"));
+        gzip(&raw, b"Account.Id\n1\n");
+        let cancelled = Cancelled::default();
+        let guard = UnpackGuard {
+            cancelled: cancelled.clone(),
+            raw: Some(raw.clone()),
+        };
+        drop(guard);
+        assert!(cancelled.is_set());
+        assert_eq!(
+            dir.entries(),
+            Vec::<String>::new(),
+            "the download is removed"
+        );
+
+        gzip(&raw, b"Account.Id\n1\n");
+        let err = unpack(&raw, &csv, false, false, &cancelled).unwrap_err();
+        assert!(err.to_string().contains("cancelled"), "{err}");
+        assert_eq!(dir.entries(), ["A.csv.gz"], "no temporary file and no CSV");
+
+        // A finished unpacking disarms its guard.
+        let guard = UnpackGuard {
+            cancelled: Cancelled::default(),
+            raw: Some(raw.clone()),
+        };
+        guard.finished();
+        assert_eq!(dir.entries(), ["A.csv.gz"]);
     }
 }
