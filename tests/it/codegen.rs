@@ -68,6 +68,46 @@ fn the_model_has_what_the_spec_documents() {
     assert_eq!(op.success.error_unless_field.as_deref(), Some("id"));
 }
 
+/// A case-insensitive enum lists each spelling Zuora documents (`CSV` and `csv`), so that
+/// standard validators accept both; the spellings are one variant. Without
+/// `x-aqua-case-insensitive`, they are two.
+#[test]
+fn spellings_of_a_case_insensitive_enum_are_one_variant() {
+    let variants = |extension: &str| {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: T, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    Format:\n      type: string\n      enum: [CSV, ZIP, csv, zip, Zip]\n{extension}"
+        );
+        let generated =
+            aqua_codegen::generate(&SpecSource::new("t.yaml", text)).expect("a valid spec");
+        match &generated.api.types["Format"].kind {
+            aqua_codegen::model::TypeKind::Enum { variants, .. } => variants
+                .iter()
+                .map(|v| (v.name.clone(), v.wire.clone()))
+                .collect::<Vec<_>>(),
+            other => panic!("not an enum: {other:?}"),
+        }
+    };
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(n, w)| (n.to_string(), w.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        variants("      x-aqua-case-insensitive: true\n"),
+        pairs(&[("Csv", "CSV"), ("Zip", "ZIP")])
+    );
+    assert_eq!(
+        variants(""),
+        pairs(&[
+            ("Csv", "CSV"),
+            ("Zip", "ZIP"),
+            ("Csv2", "csv"),
+            ("Zip2", "zip"),
+            ("Zip3", "Zip")
+        ])
+    );
+}
+
 /// The first two lines of each invalid spec say where the error must point and what it says
 /// (the whole message).
 pub(crate) fn expectation(text: &str) -> (String, String) {

@@ -43,14 +43,16 @@ impl<'a> Lowerer<'a> {
         let mut variants: Vec<Variant> = Vec::new();
         for (i, value) in values.iter().enumerate() {
             let Some(wire) = value else { continue };
-            if variants
-                .iter()
-                .any(|v| v.wire == *wire || (case_insensitive && v.wire.eq_ignore_ascii_case(wire)))
-            {
+            if variants.iter().any(|v| v.wire == *wire) {
                 self.diags.error(
                     at.push("enum").push(i),
                     format!("duplicate enum value `{wire}`"),
                 );
+                continue;
+            }
+            // Case-insensitive: another spelling of an earlier value (`csv` after `CSV`) is
+            // listed for standard validators, which compare case; it is the same variant.
+            if case_insensitive && variants.iter().any(|v| v.wire.eq_ignore_ascii_case(wire)) {
                 continue;
             }
             let docs = match descriptions.get(wire) {
