@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use zuora_aqua::runtime::{DownloadError, Error as RuntimeError};
+use zuora_aqua::runtime::{DownloadError, Error as RuntimeError, RetryConfig};
 use zuora_aqua::{
     Client, ClientConfig, Credentials, DownloadOptions, Environment, Error, ErrorResponse, Job,
     Query, QueryType, RequestedFormat, SubmitJobRequest, WaitError,
@@ -130,9 +130,53 @@ fn client(global: &Global) -> Result<Client, Failure> {
             ));
         }
     };
-    let config = ClientConfig::default().with_timeout(Duration::from_secs(global.timeout.max(1)));
+    // Each attempt may take the whole budget, and no retry is planned past it; `within`
+    // makes it a hard limit of the whole call.
+    let budget = budget(global);
+    let config = ClientConfig::default()
+        .with_timeout(budget)
+        .with_retry(RetryConfig::default().with_max_total(budget));
     Client::with_config(&base_url, credentials()?, config)
         .map_err(|e| Failure::new(exit::USAGE, e.to_string()))
+}
+
+/// The time budget of one API call: `--timeout`.
+fn budget(global: &Global) -> Duration {
+    Duration::from_secs(global.timeout)
+}
+
+/// Runs one API call within the budget of `--timeout`: its attempts, the sleeps between them
+/// and any OAuth token request all end within it. For a download, that is the wait for the
+/// response head; the body then only has to keep arriving (no 60 s without data).
+async fn within<T>(
+    global: &Global,
+    operation: &str,
+    call: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Failure> {
+    within_budget(budget(global), operation, call).await
+}
+
+async fn within_budget<T>(
+    budget: Duration,
+    operation: &str,
+    call: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Failure> {
+    let spent = || {
+        Failure::new(
+            exit::NETWORK,
+            format!(
+                "{operation}: no complete answer within {} s (--timeout, the time of one API call, retries included)",
+                budget.as_secs()
+            ),
+        )
+    };
+    match tokio::time::timeout(budget, call).await {
+        // An attempt may take the whole budget: its own timeout means the budget is spent
+        // too, whichever of the two timers fired first.
+        Ok(Err(RuntimeError::Transport(t))) if t.source.is_timeout() => Err(spent()),
+        Ok(result) => result.map_err(Failure::from),
+        Err(_) => Err(spent()),
+    }
 }
 
 fn spinner(message: &str) -> ProgressBar {
@@ -158,22 +202,24 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     .map_err(|m| Failure::new(exit::USAGE, m))?;
     match cli.command {
         Command::LastJob { partner, project } => {
-            let job = client(&cli.global)?
-                .get_last_completed_job(partner, project)
-                .await?;
+            let client = client(&cli.global)?;
+            let call = client.get_last_completed_job(partner, project).send();
+            let job = within(&cli.global, "getLastCompletedJob", call).await?;
             crate::output::job(&job, format);
         }
         Command::Job(JobCommand::Get { id }) => {
-            let job = client(&cli.global)?.get_job(id).await?;
+            let client = client(&cli.global)?;
+            let job = within(&cli.global, "getJob", client.get_job(id).send()).await?;
             crate::output::job(&job, format);
         }
         Command::Job(JobCommand::Cancel { id }) => {
-            let job = client(&cli.global)?.cancel_job(id).await?;
+            let client = client(&cli.global)?;
+            let job = within(&cli.global, "cancelJob", client.cancel_job(id).send()).await?;
             crate::output::job(&job, format);
         }
         Command::Job(JobCommand::Submit(args)) => {
             let client = client(&cli.global)?;
-            submit(&client, args, format).await?;
+            submit(&client, budget(&cli.global), args, format).await?;
         }
         Command::File(FileCommand::Download { file_id, overwrite }) => {
             let Some(output) = cli.global.output.as_deref().map(PathBuf::from) else {
@@ -183,7 +229,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 ));
             };
             let client = client(&cli.global)?;
-            let bytes = download_file(&client, &file_id, &output, overwrite).await?;
+            let bytes =
+                download_file(&client, budget(&cli.global), &file_id, &output, overwrite).await?;
             match format {
                 Format::Json => crate::output::json(&serde_json::json!({
                     "fileId": file_id,
@@ -291,7 +338,12 @@ fn check_download_dir(dir: &Path) -> Result<(), Failure> {
     }
 }
 
-async fn submit(client: &Client, args: SubmitArgs, format: Format) -> Result<(), Failure> {
+async fn submit(
+    client: &Client,
+    budget: Duration,
+    args: SubmitArgs,
+    format: Format,
+) -> Result<(), Failure> {
     let queries = args
         .queries
         .iter()
@@ -313,7 +365,7 @@ async fn submit(client: &Client, args: SubmitArgs, format: Format) -> Result<(),
     if let (Some(partner), Some(project)) = (args.partner, args.project) {
         request = request.partner(partner).project(project);
     }
-    let job = client.submit_job(request).await?;
+    let job = within_budget(budget, "submitJob", client.submit_job(request).send()).await?;
     if !args.wait && args.download.is_none() {
         crate::output::job(&job, format);
         return Ok(());
@@ -405,6 +457,7 @@ async fn download_results(
 
 async fn download_file(
     client: &Client,
+    budget: Duration,
     file_id: &str,
     output: &Path,
     overwrite: bool,
@@ -418,7 +471,8 @@ async fn download_file(
             ),
         ));
     }
-    let download = client.download_file(file_id).send().await?;
+    let call = client.download_file(file_id).send();
+    let download = within_budget(budget, "downloadFile", call).await?;
     let bar = match download.content_length() {
         Some(len) => {
             let bar = ProgressBar::new(len);

@@ -78,7 +78,8 @@ pub struct Global {
     /// https://rest.eu.zuora.com/v1 (plain http:// only for loopback hosts).
     #[arg(long, global = true, value_name = "URL")]
     base_url: Option<String>,
-    /// Seconds allowed for each API call (downloads instead fail after 60 s without data).
+    /// Seconds allowed for each API call, retries included (at least 1). A download's
+    /// response must start within it; its body then fails after 60 s without data.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,

@@ -1346,7 +1346,12 @@ fn network_failures_exit_5() {
         "q",
     ]))
     .failure(5);
-    assert!(run_hang.error_line().contains("timed out"), "{run_hang}");
+    assert!(
+        run_hang
+            .error_line()
+            .contains("no complete answer within 1 s (--timeout"),
+        "{run_hang}"
+    );
 
     // Nobody listening.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -191,3 +191,29 @@ fn a_zero_timeout_is_refused() {
         "{run:?}"
     );
 }
+
+/// `--timeout` is the time of one API call, retries included: a server that never answers
+/// gets one attempt (the next would start after the budget), and a retry that starts in the
+/// budget is cut off when the budget ends, with an error that names the budget.
+#[test]
+fn the_timeout_bounds_a_whole_call_retries_included() {
+    let silent = RawServer::start(Behaviour::Silent);
+    let once = run(aqua(&silent.base_url()).args(["--timeout", "1", "job", "get", "x"]));
+    assert_eq!(
+        once.failure(5),
+        "error: getJob: no complete answer within 1 s (--timeout, the time of one API call, retries included)"
+    );
+    assert_eq!(silent.requests(), 1, "no retry after the budget: {once:?}");
+
+    let flaky = RawServer::start(Behaviour::UnavailableThenSilent);
+    let twice = run(aqua(&flaky.base_url()).args(["--timeout", "1", "job", "get", "x"]));
+    assert_eq!(
+        twice.failure(5),
+        "error: getJob: no complete answer within 1 s (--timeout, the time of one API call, retries included)"
+    );
+    assert_eq!(
+        flaky.requests(),
+        2,
+        "the 503 is retried within the budget: {twice:?}"
+    );
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aqua_server::{Config, LocalServer};
@@ -64,16 +64,14 @@ pub struct Run {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
-    pub took: Duration,
 }
 
 impl Run {
-    fn of(output: Output, took: Duration) -> Run {
+    fn of(output: Output) -> Run {
         let run = Run {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            took,
         };
         assert!(!run.stderr.contains("panicked"), "aqua panicked: {run:?}");
         run
@@ -92,7 +90,6 @@ impl Run {
 
 /// Runs `cmd` to its end, killing it after [`TIMEOUT`].
 pub fn run(cmd: &mut Command) -> Run {
-    let started = Instant::now();
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -100,7 +97,7 @@ pub fn run(cmd: &mut Command) -> Run {
         .expect("aqua can be started");
     wait_bounded(&mut child);
     let output = child.wait_with_output().expect("aqua's output");
-    Run::of(output, started.elapsed())
+    Run::of(output)
 }
 
 /// Waits until `child` exits; kills it (and fails) after [`TIMEOUT`].
@@ -118,7 +115,6 @@ fn wait_bounded(child: &mut Child) {
 /// `aqua` running in the background until a signal ends it.
 pub struct Background {
     child: Option<Child>,
-    started: Instant,
 }
 
 impl Background {
@@ -128,10 +124,7 @@ impl Background {
             .stderr(Stdio::piped())
             .spawn()
             .expect("aqua can be started");
-        Background {
-            child: Some(child),
-            started: Instant::now(),
-        }
+        Background { child: Some(child) }
     }
 
     /// Sends `signal` (`TERM`, `HUP`, `INT`, …) with `kill`, then waits for the exit.
@@ -144,7 +137,7 @@ impl Background {
         assert!(status.success(), "kill -{signal} failed");
         wait_bounded(&mut child);
         let output = child.wait_with_output().expect("aqua's output");
-        Run::of(output, self.started.elapsed())
+        Run::of(output)
     }
 }
 
@@ -192,6 +185,8 @@ pub enum Behaviour {
     StallInBody,
     /// Reads the request and never answers.
     Silent,
+    /// Answers the first request with `503` (which is retried), then is [`Behaviour::Silent`].
+    UnavailableThenSilent,
 }
 
 /// A server on 127.0.0.1 that misbehaves on every connection, until dropped (and for at most
@@ -199,6 +194,7 @@ pub enum Behaviour {
 pub struct RawServer {
     pub addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    requests: Arc<AtomicUsize>,
 }
 
 impl RawServer {
@@ -207,24 +203,35 @@ impl RawServer {
         let addr = listener.local_addr().expect("an address");
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counted = requests.clone();
         listener.set_nonblocking(true).expect("non-blocking accept");
         std::thread::spawn(move || {
             let started = Instant::now();
             while !stopped.load(Ordering::Acquire) && started.elapsed() < TIMEOUT * 2 {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let stopped = stopped.clone();
-                        std::thread::spawn(move || serve(stream, behaviour, &stopped));
+                        let (stopped, counted) = (stopped.clone(), counted.clone());
+                        std::thread::spawn(move || serve(stream, behaviour, &stopped, &counted));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
         });
-        RawServer { addr, stop }
+        RawServer {
+            addr,
+            stop,
+            requests,
+        }
     }
 
     pub fn base_url(&self) -> String {
         format!("http://{}/v1", self.addr)
+    }
+
+    /// The requests received so far (whole heads).
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::Acquire)
     }
 }
 
@@ -234,7 +241,12 @@ impl Drop for RawServer {
     }
 }
 
-fn serve(mut stream: std::net::TcpStream, behaviour: Behaviour, stop: &AtomicBool) {
+fn serve(
+    mut stream: std::net::TcpStream,
+    behaviour: Behaviour,
+    stop: &AtomicBool,
+    requests: &AtomicUsize,
+) {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
     let mut head = Vec::new();
@@ -247,13 +259,30 @@ fn serve(mut stream: std::net::TcpStream, behaviour: Behaviour, stop: &AtomicBoo
             Err(_) => {}
         }
     }
-    if let Behaviour::StallInBody = behaviour {
-        let body = vec![b'x'; 64 * 1024];
-        let answer = "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 1000000\r\n\r\n";
-        if stream.write_all(answer.as_bytes()).is_err() || stream.write_all(&body).is_err() {
+    if !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        return;
+    }
+    let seen = requests.fetch_add(1, Ordering::AcqRel);
+    match behaviour {
+        Behaviour::StallInBody => {
+            let body = vec![b'x'; 64 * 1024];
+            let answer =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 1000000\r\n\r\n";
+            if stream.write_all(answer.as_bytes()).is_err() || stream.write_all(&body).is_err() {
+                return;
+            }
+            let _ = stream.flush();
+        }
+        Behaviour::UnavailableThenSilent if seen == 0 => {
+            let body = r#"{"success":false,"reasons":[{"code":50000060,"message":"unavailable"}]}"#;
+            let answer = format!(
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
             return;
         }
-        let _ = stream.flush();
+        Behaviour::Silent | Behaviour::UnavailableThenSilent => {}
     }
     // Hold the connection, without a byte more, until the client goes or the test ends.
     while !stop.load(Ordering::Acquire) && started.elapsed() < TIMEOUT {
