@@ -111,9 +111,15 @@ struct StoredFile {
     bytes: Bytes,
 }
 
+/// Mixed into the seed of [`State::token_rng`].
+const TOKEN_STREAM: u64 = 0x70CE_4A11_D0C5_EED5;
+
 #[derive(Debug)]
 struct State {
     rng: Rng,
+    /// Tokens come from a stream of their own, so that no token ever equals a job, batch or
+    /// file ID of a server with the same seed.
+    token_rng: Rng,
     tenant: Tenant,
     jobs: HashMap<String, JobRecord>,
     /// Job IDs in submission order.
@@ -326,6 +332,7 @@ impl Simulator {
             shutdown,
             state: Mutex::new(State {
                 rng: Rng::new(config.seed),
+                token_rng: Rng::new(config.seed ^ TOKEN_STREAM),
                 tenant: Tenant::new(config.seed),
                 jobs: HashMap::new(),
                 order: Vec::new(),
@@ -1094,10 +1101,10 @@ impl Simulator {
         let now = Instant::now();
         let mut state = self.lock();
         state.tokens.retain(|_, expiry| *expiry > now);
-        let token = state.rng.hex32();
-        let jti = state.rng.hex32();
-        let user = state.rng.hex32();
-        let entity = uuid_layout(&state.rng.hex32());
+        let token = state.token_rng.hex32();
+        let jti = state.token_rng.hex32();
+        let user = state.token_rng.hex32();
+        let entity = uuid_layout(&state.token_rng.hex32());
         state
             .tokens
             .insert(token.clone(), now + self.token_lifetime);
