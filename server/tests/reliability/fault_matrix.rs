@@ -405,6 +405,7 @@ async fn call(client: &Client, row: &Row, setup: &Setup, dir: &Path) -> Result<O
                 );
                 if id.len() != 32
                     || !id.chars().all(|c| c.is_ascii_hexdigit())
+                    || id == setup.job_id
                     || job.name.as_deref() != Some("matrix")
                     || !fresh
                 {
