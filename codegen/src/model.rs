@@ -289,8 +289,8 @@ pub struct Operation {
     pub path: String,
     /// The path split into literal text and parameters (by index into `params`).
     pub path_parts: Vec<PathPart>,
-    /// `x-aqua-path-variants`: other paths for servers whose URL path is the key.
-    pub path_variants: Vec<(String, Vec<PathPart>)>,
+    /// `x-aqua-path-variants`: other paths, for the servers whose URL path is theirs.
+    pub path_variants: Vec<PathVariant>,
     /// Whether the operation's own `servers` are the hosts' roots: its path is relative to the
     /// origin of the client's base URL, not to the base URL.
     pub at_origin: bool,
@@ -322,6 +322,18 @@ pub enum PathPart {
     Literal(String),
     /// The value of the parameter with this index in `Operation::params`.
     Param(usize),
+}
+
+/// Another path of an operation (`x-aqua-path-variants`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathVariant {
+    /// The URL path of the servers that take this path (`/apps/api`), without a trailing
+    /// slash.
+    pub server_path: String,
+    /// The path, split like [`Operation::path_parts`].
+    pub parts: Vec<PathPart>,
+    /// The spec's description of the variant (for readers of the spec: it is not generated).
+    pub docs: Option<String>,
 }
 
 /// Where a parameter goes.

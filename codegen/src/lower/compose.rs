@@ -3,17 +3,22 @@
 
 use std::collections::BTreeSet;
 
-use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
-use serde_json::Value;
-
+use super::extensions::{Extension, Flex, Invalid};
 use super::{Lowerer, SCHEMAS};
 use crate::diag::Pointer;
 use crate::model::{TypeKind, TypeRef, UnionVariant};
 use crate::names::{self, Scope};
+use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
 
 impl<'a> Lowerer<'a> {
-    pub(super) fn flex(&mut self, schema: &Schema, flex: &Value, at: &Pointer) -> Option<TypeRef> {
-        let at_ext = at.push("x-aqua-flex");
+    /// `x-aqua-flex`: the flex type for a `oneOf` of inline scalar schemas.
+    pub(super) fn flex(
+        &mut self,
+        schema: &Schema,
+        flex: Result<Flex, Invalid>,
+        at: &Pointer,
+    ) -> Option<TypeRef> {
+        let at_ext = at.push(Flex::NAME);
         let SchemaKind::OneOf { one_of } = &schema.schema_kind else {
             self.diags
                 .error(at_ext, "`x-aqua-flex` needs a `oneOf` of scalar schemas");
@@ -43,32 +48,33 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        match flex.as_str() {
-            Some("boolean")
+        match flex {
+            Ok(Flex::Boolean)
                 if kinds.contains("boolean")
                     && kinds.iter().all(|k| matches!(*k, "boolean" | "string")) =>
             {
                 Some(TypeRef::FlexBool)
             }
-            Some("integer")
+            Ok(Flex::Integer)
                 if kinds.contains("integer")
                     && !kinds.contains("boolean")
                     && !kinds.contains("compound") =>
             {
                 Some(TypeRef::FlexInt)
             }
-            Some("string")
+            Ok(Flex::String)
                 if kinds.contains("string")
                     && !kinds.contains("boolean")
                     && !kinds.contains("compound") =>
             {
                 Some(TypeRef::FlexString)
             }
-            Some(other @ ("integer" | "string" | "boolean")) => {
+            Ok(other) => {
+                let other = other.as_str();
                 self.diags.error(at_ext, format!("`x-aqua-flex: {other}` needs a `{other}` alternative and only string, integer or number alternatives"));
                 None
             }
-            _ => {
+            Err(Invalid) => {
                 self.diags.error(
                     at_ext,
                     "`x-aqua-flex` must be `integer`, `string` or `boolean`",

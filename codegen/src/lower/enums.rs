@@ -3,7 +3,8 @@
 use openapiv3::Schema;
 use serde_json::Value;
 
-use super::{Lowerer, ext};
+use super::Lowerer;
+use super::extensions::{CaseInsensitive, EnumDescriptions, Extension, Invalid};
 use crate::diag::Pointer;
 use crate::model::{TypeKind, Variant};
 use crate::names::{self, Scope};
@@ -16,24 +17,24 @@ impl<'a> Lowerer<'a> {
         values: &[Option<String>],
         at: &Pointer,
     ) -> Option<TypeKind> {
-        let case_insensitive = match ext(&schema.schema_data.extensions, "x-aqua-case-insensitive")
-        {
+        let extensions = &schema.schema_data.extensions;
+        let case_insensitive = match self.extension::<CaseInsensitive>(extensions, at) {
             None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => {
+            Some(Ok(CaseInsensitive(b))) => b,
+            Some(Err(Invalid)) => {
                 self.diags.error(
-                    at.push("x-aqua-case-insensitive"),
+                    at.push(CaseInsensitive::NAME),
                     "`x-aqua-case-insensitive` must be `true` or `false`",
                 );
                 false
             }
         };
-        let descriptions = match ext(&schema.schema_data.extensions, "x-enum-descriptions") {
+        let descriptions = match self.extension::<EnumDescriptions>(extensions, at) {
             None => serde_json::Map::new(),
-            Some(Value::Object(m)) => m.clone(),
-            Some(_) => {
+            Some(Ok(EnumDescriptions(m))) => m,
+            Some(Err(Invalid)) => {
                 self.diags.error(
-                    at.push("x-enum-descriptions"),
+                    at.push(EnumDescriptions::NAME),
                     "`x-enum-descriptions` must map enum values to descriptions",
                 );
                 serde_json::Map::new()
@@ -60,7 +61,7 @@ impl<'a> Lowerer<'a> {
                 Some(Value::String(d)) => Some(d.clone()),
                 Some(_) => {
                     self.diags.error(
-                        at.push("x-enum-descriptions").push(wire),
+                        at.push(EnumDescriptions::NAME).push(wire),
                         "descriptions must be strings",
                     );
                     None
@@ -75,7 +76,7 @@ impl<'a> Lowerer<'a> {
         for key in descriptions.keys() {
             if !variants.iter().any(|v| &v.wire == key) {
                 self.diags.error(
-                    at.push("x-enum-descriptions").push(key),
+                    at.push(EnumDescriptions::NAME).push(key),
                     format!("`{key}` is not a value of the enum `{name}`"),
                 );
             }

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::Lowerer;
+use super::extensions::{Extension, Invalid, RawHttp};
 use crate::diag::Pointer;
 use crate::model::{Example, TypeRef};
 
@@ -51,14 +52,12 @@ impl<'a> Lowerer<'a> {
                 self.diags.error(ep, "the example has no `value`");
                 continue;
             };
-            let raw = match ex.extensions.get("x-aqua-raw-http") {
+            let raw = match self.extension::<RawHttp>(&ex.extensions, &ep) {
                 None => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(_) => {
-                    self.diags.error(
-                        ep.push("x-aqua-raw-http"),
-                        "`x-aqua-raw-http` must be a string",
-                    );
+                Some(Ok(RawHttp(s))) => Some(s),
+                Some(Err(Invalid)) => {
+                    self.diags
+                        .error(ep.push(RawHttp::NAME), "`x-aqua-raw-http` must be a string");
                     None
                 }
             };

@@ -11,6 +11,8 @@
 //! | File | Concern |
 //! |---|---|
 //! | `refs.rs` | `$ref`s to component schemas, parameters, responses |
+//! | `extensions.rs` | the vendor extensions: name, place and value type of each |
+//! | `extension_keys.rs` | every extensions map of the document, for unknown `x-aqua-*` keys |
 //! | `schema.rs` | a schema in a type position: scalars, arrays, maps, and the dispatch to named types |
 //! | `objects.rs` | object schemas: fields, limits, `pattern` |
 //! | `compose.rs` | `allOf` merges, `oneOf`/`anyOf` unions, `x-aqua-flex` |
@@ -26,6 +28,8 @@ mod compose;
 mod cycles;
 mod enums;
 mod examples;
+mod extension_keys;
+mod extensions;
 mod objects;
 mod operation;
 mod params;
@@ -40,7 +44,6 @@ mod servers;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema};
-use serde_json::Value;
 
 use crate::diag::{Diagnostics, Pointer};
 use crate::model::{Api, Example, TypeDef, TypeKind, TypeRef};
@@ -89,7 +92,8 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<Api, Diagnostics> {
     // Phase 1: names for every component schema, in spec order.
     l.reserve_component_names();
 
-    // Phase 2: schemas, servers, security.
+    // Phase 2: the vendor extensions used, schemas, servers, security.
+    l.check_extension_keys();
     l.component_schemas();
     let servers = l.servers();
     let security = l.security();
@@ -186,10 +190,6 @@ impl<'a> Lowerer<'a> {
         let doc = self.doc;
         doc.components.iter().flat_map(|c| c.schemas.iter())
     }
-}
-
-fn ext<'s>(extensions: &'s indexmap::IndexMap<String, Value>, key: &str) -> Option<&'s Value> {
-    extensions.get(key)
 }
 
 /// Summary and description, joined by a blank line (`None` when both are empty).

@@ -1,14 +1,13 @@
 //! Parameters: the path item's and the operation's, merged (the operation's override), each
 //! with its location, type, limits and `x-aqua-transport` / `x-aqua-idempotency-key`.
 
-use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
-use serde_json::Value;
-
+use super::extensions::{Extension, IdempotencyKey, Transport};
 use super::operation::OperationContext;
 use super::{Lowerer, is_scalar};
 use crate::diag::Pointer;
 use crate::model::{Param, ParamLocation, TypeRef};
 use crate::names::{self, Scope};
+use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
 
 impl<'a> Lowerer<'a> {
     /// The parameters of an operation, path-item level first, overridden by operation level.
@@ -112,23 +111,24 @@ impl<'a> Lowerer<'a> {
             ReferenceOr::Reference { reference } => self.referenced_docs(reference),
             ReferenceOr::Item(s) => s.schema_data.description.clone(),
         });
-        let transport = match data.extensions.get("x-aqua-transport") {
+        let header = location == ParamLocation::Header && !data.required;
+        let transport = match self.extension::<Transport>(&data.extensions, ptr) {
             None => false,
-            Some(Value::Bool(b)) if location == ParamLocation::Header && !data.required => *b,
+            Some(Ok(Transport(b))) if header => b,
             Some(_) => {
                 self.diags.error(
-                    ptr.push("x-aqua-transport"),
+                    ptr.push(Transport::NAME),
                     "`x-aqua-transport` must be `true` or `false` on an optional header parameter",
                 );
                 false
             }
         };
-        let idempotency_key = match data.extensions.get("x-aqua-idempotency-key") {
+        let idempotency_key = match self.extension::<IdempotencyKey>(&data.extensions, ptr) {
             None => false,
-            Some(Value::Bool(b)) if location == ParamLocation::Header && !data.required => *b,
+            Some(Ok(IdempotencyKey(b))) if header => b,
             Some(_) => {
                 self.diags.error(
-                    ptr.push("x-aqua-idempotency-key"),
+                    ptr.push(IdempotencyKey::NAME),
                     "`x-aqua-idempotency-key` must be `true` or `false` on an optional header parameter",
                 );
                 false

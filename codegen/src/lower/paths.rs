@@ -2,15 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
 use super::Lowerer;
+use super::extensions::{Extension, Invalid, PathVariant, PathVariants};
 use super::operation::OperationContext;
 use crate::diag::Pointer;
-use crate::model::{Param, ParamLocation, PathPart};
-
-/// `x-aqua-path-variants`: the server path each variant is for, and its parts.
-type PathVariants = Vec<(String, Vec<PathPart>)>;
+use crate::model::{self, Param, ParamLocation, PathPart};
 
 impl<'a> Lowerer<'a> {
     /// The operation's path split into parts, and its `x-aqua-path-variants`. Every path
@@ -19,7 +15,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         cx: &OperationContext<'a, '_>,
         params: &[Param],
-    ) -> Option<(Vec<PathPart>, PathVariants)> {
+    ) -> Option<(Vec<PathPart>, Vec<model::PathVariant>)> {
         let (op, at) = (cx.op, &cx.at);
         let template_at = Pointer::root().push("paths").push(cx.path);
         let (path_parts, used) = self.template(cx.path, params, &template_at, at)?;
@@ -35,9 +31,9 @@ impl<'a> Lowerer<'a> {
             }
         }
         let mut path_variants = Vec::new();
-        if let Some(v) = op.extensions.get("x-aqua-path-variants") {
-            let vp = at.push("x-aqua-path-variants");
-            let list = v.as_array().cloned().unwrap_or_default();
+        if let Some(variants) = self.extension::<PathVariants>(&op.extensions, at) {
+            let vp = at.push(PathVariants::NAME);
+            let list = variants.map_or_else(|Invalid| Vec::new(), |PathVariants(list)| list);
             if list.is_empty() {
                 self.diags.error(
                     &vp,
@@ -45,10 +41,12 @@ impl<'a> Lowerer<'a> {
                 );
             }
             for (i, variant) in list.iter().enumerate() {
-                let (Some(server_path), Some(template)) = (
-                    variant.get("server-path").and_then(Value::as_str),
-                    variant.get("path").and_then(Value::as_str),
-                ) else {
+                let Ok(PathVariant {
+                    server_path,
+                    path: template,
+                    description,
+                }) = self.extension_value(variant, PathVariants::NAME, &vp.push(i))
+                else {
                     self.diags.error(
                         vp.push(i),
                         "each path variant needs `server-path` and `path`",
@@ -56,7 +54,7 @@ impl<'a> Lowerer<'a> {
                     continue;
                 };
                 if let Some((parts, used_here)) =
-                    self.template(template, params, &vp.push(i).push("path"), at)
+                    self.template(&template, params, &vp.push(i).push("path"), at)
                 {
                     if used_here != used {
                         self.diags.error(
@@ -64,7 +62,11 @@ impl<'a> Lowerer<'a> {
                             "a path variant must use the same path parameters as the path",
                         );
                     }
-                    path_variants.push((server_path.trim_end_matches('/').to_owned(), parts));
+                    path_variants.push(model::PathVariant {
+                        server_path: server_path.trim_end_matches('/').to_owned(),
+                        parts,
+                        docs: description,
+                    });
                 }
             }
         }

@@ -1,8 +1,7 @@
 //! `x-aqua-poll`: the generated method that waits for the resource an operation reads.
 
-use serde_json::Value;
-
 use super::Lowerer;
+use super::extensions::{self, Extension};
 use super::operation::OperationContext;
 use crate::model::{Poll, Success, TypeKind, TypeRef};
 use crate::names;
@@ -15,20 +14,16 @@ impl<'a> Lowerer<'a> {
         cx: &OperationContext<'a, '_>,
         success: &Success,
     ) -> Option<Poll> {
-        let spec = cx.op.extensions.get("x-aqua-poll")?;
-        let at = &cx.at.push("x-aqua-poll");
-        let strings = |v: Option<&Value>| -> Option<Vec<String>> {
-            v?.as_array()?
-                .iter()
-                .map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        };
-        let (Some(method), Some(property), Some(ok), Some(failed)) = (
-            spec.get("method").and_then(Value::as_str),
-            spec.get("property").and_then(Value::as_str),
-            strings(spec.get("success")),
-            strings(spec.get("failure")),
-        ) else {
+        let spec = self.extension::<extensions::Poll>(&cx.op.extensions, &cx.at)?;
+        let at = &cx.at.push(extensions::Poll::NAME);
+        let Ok(extensions::Poll {
+            method,
+            property,
+            success: ok,
+            failure: failed,
+            description,
+        }) = spec
+        else {
             self.diags.error(at, "`x-aqua-poll` needs `method` (a name), `property`, and `success` and `failure` lists of values");
             return None;
         };
@@ -78,16 +73,13 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         Some(Poll {
-            method_name: self.method_scope.claim(names::field_name(method)),
+            method_name: self.method_scope.claim(names::field_name(&method)),
             field: field.name,
-            wire: property.to_owned(),
+            wire: property,
             field_is_enum,
             success: ok,
             failure: failed,
-            docs: spec
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            docs: description,
         })
     }
 }

@@ -1,13 +1,12 @@
 //! References: `$ref`s to component schemas (as type references), and to component
 //! parameters, request bodies, responses and examples (resolved to the item they name).
 
-use indexmap::IndexMap;
-use openapiv3::{Components, ReferenceOr, Schema};
-use serde_json::Value;
-
-use super::{Lowerer, SCHEMAS, ext};
+use super::extensions::{CaseInsensitive, Extension};
+use super::{Lowerer, SCHEMAS};
 use crate::diag::Pointer;
 use crate::model::TypeRef;
+use indexmap::IndexMap;
+use openapiv3::{Components, ReferenceOr, Schema};
 
 impl<'a> Lowerer<'a> {
     /// The component schema a local `$ref` names, as a type reference.
@@ -34,10 +33,12 @@ impl<'a> Lowerer<'a> {
             );
             return None;
         };
-        let caseless = self
-            .component_schema(&key)
-            .and_then(|s| ext(&s.schema_data.extensions, "x-aqua-case-insensitive"))
-            == Some(&Value::Bool(true));
+        let caseless = self.component_schema(&key).is_some_and(|s| {
+            matches!(
+                CaseInsensitive::read(&s.schema_data.extensions),
+                Some(Ok(CaseInsensitive(true)))
+            )
+        });
         Some(if caseless {
             TypeRef::Caseless(name)
         } else {

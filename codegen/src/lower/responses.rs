@@ -1,15 +1,14 @@
 //! Responses: success bodies (JSON, empty, binary, several), error bodies and the operation's
 //! error type, and `x-aqua-error-in-body`.
 
-use openapiv3::{ReferenceOr, Schema, StatusCode};
-use serde_json::Value;
-
 use super::Lowerer;
 use super::bodies::{is_binary_schema, is_json};
+use super::extensions::{ErrorInBody, Extension, has};
 use super::operation::OperationContext;
 use crate::diag::Pointer;
 use crate::model::{Alternative, Success, TypeKind, TypeRef};
 use crate::names::Scope;
+use openapiv3::{ReferenceOr, Schema, StatusCode};
 
 impl<'a> Lowerer<'a> {
     /// What a successful call returns, from the operation's responses; error responses add
@@ -92,7 +91,7 @@ impl<'a> Lowerer<'a> {
                 if let Some(first) = &mut success {
                     if !first.binary.is_empty()
                         || first.error_unless_field.is_some()
-                        || resp.extensions.contains_key("x-aqua-error-in-body")
+                        || has::<ErrorInBody>(&resp.extensions)
                     {
                         self.diags.error(
                             rp,
@@ -166,16 +165,13 @@ impl<'a> Lowerer<'a> {
         body: Option<&TypeRef>,
         error_type: &mut Option<TypeRef>,
     ) -> Option<String> {
-        let spec = resp.extensions.get("x-aqua-error-in-body")?;
-        let at = at.push("x-aqua-error-in-body");
-        let (Some(absent), Some(schema)) = (
-            spec.get("absent").and_then(Value::as_str),
-            spec.get("schema"),
-        ) else {
+        let spec = self.extension::<ErrorInBody>(&resp.extensions, at)?;
+        let at = at.push(ErrorInBody::NAME);
+        let Ok(ErrorInBody { absent, schema }) = spec else {
             self.diags.error(at, "`x-aqua-error-in-body` needs `absent` (a property name) and `schema` (a `$ref` to the error schema)");
             return None;
         };
-        let schema: ReferenceOr<Schema> = match serde_json::from_value(schema.clone()) {
+        let schema: ReferenceOr<Schema> = match serde_json::from_value(schema) {
             Ok(s) => s,
             Err(e) => {
                 self.diags

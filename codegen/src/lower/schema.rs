@@ -2,13 +2,12 @@
 //! and free-form values map to a type without a name; the rest become named types through
 //! [`define`](Lowerer::define), which dispatches on the shape of the schema.
 
-use openapiv3::{ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
-use serde_json::Value;
-
-use super::{Lowerer, ext};
+use super::Lowerer;
+use super::extensions::{CaseInsensitive, Flex, Invalid, TimestampFormats, has};
 use crate::diag::Pointer;
 use crate::model::{TypeDef, TypeKind, TypeRef};
 use crate::names;
+use openapiv3::{ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
 
 impl<'a> Lowerer<'a> {
     /// A type reference for a schema in a field, item, parameter or body position. Inline
@@ -64,17 +63,16 @@ impl<'a> Lowerer<'a> {
     /// means an error was recorded.
     pub(super) fn primitive(&mut self, schema: &Schema, at: &Pointer) -> Option<Option<TypeRef>> {
         self.unsupported_keywords(schema, at);
-        if let Some(flex) = ext(&schema.schema_data.extensions, "x-aqua-flex") {
+        let extensions = &schema.schema_data.extensions;
+        if let Some(flex) = self.extension::<Flex>(extensions, at) {
             return Some(self.flex(schema, flex, at));
         }
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
-                let timestamp =
-                    ext(&schema.schema_data.extensions, "x-aqua-timestamp-formats").is_some();
-                if !s.enumeration.is_empty() || timestamp {
+                if !s.enumeration.is_empty() || has::<TimestampFormats>(extensions) {
                     return None;
                 }
-                if ext(&schema.schema_data.extensions, "x-aqua-case-insensitive").is_some() {
+                if has::<CaseInsensitive>(extensions) {
                     self.diags
                         .error(at, "`x-aqua-case-insensitive` applies to string enums only");
                 }
@@ -202,7 +200,7 @@ impl<'a> Lowerer<'a> {
             None => match &schema.schema_kind {
                 SchemaKind::Type(Type::String(s)) => {
                     if let Some(formats) =
-                        ext(&schema.schema_data.extensions, "x-aqua-timestamp-formats")
+                        self.extension::<TimestampFormats>(&schema.schema_data.extensions, at)
                     {
                         if !s.enumeration.is_empty() {
                             self.diags.error(at, "a timestamp cannot also be an enum");
@@ -261,16 +259,11 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn timestamp(
         &mut self,
-        formats: &Value,
+        formats: Result<TimestampFormats, Invalid>,
         marker: String,
         at: &Pointer,
     ) -> Option<TypeKind> {
-        let list = formats.as_array().filter(|a| !a.is_empty()).and_then(|a| {
-            a.iter()
-                .map(|f| f.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-        });
-        let Some(list) = list else {
+        let Some(TimestampFormats(list)) = formats.ok().filter(|f| !f.0.is_empty()) else {
             self.diags.error(
                 at,
                 "`x-aqua-timestamp-formats` must be a non-empty list of chrono patterns",

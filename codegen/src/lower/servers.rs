@@ -1,12 +1,11 @@
 //! The document's `servers`: one `Environment` variant each (`x-aqua-name`).
 
-use heck::ToKebabCase;
-use serde_json::Value;
-
 use super::Lowerer;
+use super::extensions::{Extension, Invalid, ServerName};
 use crate::diag::Pointer;
 use crate::model::Server;
 use crate::names::{self, Scope};
+use heck::ToKebabCase;
 
 impl<'a> Lowerer<'a> {
     pub(super) fn servers(&mut self) -> Vec<Server> {
@@ -29,11 +28,11 @@ impl<'a> Lowerer<'a> {
                 );
                 continue;
             }
-            let raw_name = match s.extensions.get("x-aqua-name") {
-                Some(Value::String(n)) => n.clone(),
-                Some(_) => {
+            let raw_name = match self.extension::<ServerName>(&s.extensions, &at) {
+                Some(Ok(ServerName(n))) => n,
+                Some(Err(Invalid)) => {
                     self.diags
-                        .error(at.push("x-aqua-name"), "`x-aqua-name` must be a string");
+                        .error(at.push(ServerName::NAME), "`x-aqua-name` must be a string");
                     continue;
                 }
                 None => url.split("://").nth(1).unwrap_or(&url).to_owned(),

@@ -50,9 +50,10 @@ pub(super) fn path(op: &Operation) -> Path {
     let path = if op.path_variants.is_empty() {
         quote!(let path = #default_path;)
     } else {
-        let arms = op.path_variants.iter().map(|(server_path, parts)| {
+        let arms = op.path_variants.iter().map(|variant| {
+            let server_path = &variant.server_path;
             let mut vfmt = String::new();
-            for part in parts {
+            for part in &variant.parts {
                 match part {
                     PathPart::Literal(l) => vfmt.push_str(&l.replace('{', "{{").replace('}', "}}")),
                     PathPart::Param(i) => {

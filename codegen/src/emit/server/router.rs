@@ -57,8 +57,8 @@ pub(in crate::emit) fn emit_server_router(api: &Api) -> TokenStream {
             let parts = op
                 .path_variants
                 .iter()
-                .find(|(b, _)| *b == base)
-                .map_or(&op.path_parts, |(_, p)| p);
+                .find(|v| v.server_path == base)
+                .map_or(&op.path_parts, |v| &v.parts);
             let route = format!("{base}{}", template_text(op, parts));
             match routes.iter_mut().find(|(r, _, _)| *r == route) {
                 Some((_, _, ops)) => ops.push((op.method, op)),
