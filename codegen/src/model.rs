@@ -424,23 +424,72 @@ pub struct Body {
 
 /// What a successful call returns.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Success {
-    /// The HTTP status documented for success.
+pub enum Success {
+    /// The operation documents one success response.
+    One(Response),
+    /// It documents several: the call returns an enum with one variant per status.
+    Several(Several),
+}
+
+impl Success {
+    /// The docs of the (first) success response.
+    pub fn docs(&self) -> Option<&str> {
+        match self {
+            Success::One(response) => response.docs.as_deref(),
+            Success::Several(several) => several.alternatives.first()?.docs.as_deref(),
+        }
+    }
+
+    /// The type of the decoded JSON body, for one success response with a JSON body.
+    pub fn json(&self) -> Option<&TypeRef> {
+        match self {
+            Success::One(Response {
+                body: ResponseBody::Json { ty, .. },
+                ..
+            }) => Some(ty),
+            _ => None,
+        }
+    }
+}
+
+/// The one success response of an operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    /// The HTTP status documented for it.
     pub status: u16,
-    /// The decoded JSON body; `None` when the response has no body or a binary one.
-    pub ty: Option<TypeRef>,
-    /// The media types of a binary body (streamed, never decoded); empty for JSON or no body.
-    pub binary: Vec<String>,
-    /// `x-aqua-error-in-body`: the Rust name of the field whose absence makes the client check
-    /// the body for an error.
-    pub error_unless_field: Option<String>,
     /// Rustdoc text of the response.
     pub docs: Option<String>,
-    /// When the operation documents several success responses: all of them, the first
-    /// included, and the Rust name of the enum the call returns.
+    /// Its body.
+    pub body: ResponseBody,
+}
+
+/// The body of a success response.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResponseBody {
+    /// No body: the call returns `()`.
+    Empty,
+    /// A JSON body, decoded as `ty`.
+    Json {
+        /// The type it decodes as.
+        ty: TypeRef,
+        /// `x-aqua-error-in-body`: the Rust name of the field whose absence makes the client
+        /// check the body for an error.
+        error_unless_field: Option<String>,
+    },
+    /// A binary body, streamed and never decoded (a `Download`).
+    Binary {
+        /// The media types it may come as (sent as `Accept`).
+        media_types: Vec<String>,
+    },
+}
+
+/// Several success responses of an operation (JSON or empty bodies only).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Several {
+    /// Rust name of the enum the call returns.
+    pub enum_name: String,
+    /// Every documented success response, in spec order (at least two).
     pub alternatives: Vec<Alternative>,
-    /// Rust name of that enum.
-    pub enum_name: Option<String>,
 }
 
 /// One of several success responses of an operation.

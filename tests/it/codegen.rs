@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use aqua_codegen::SpecSource;
+use aqua_codegen::model::{Response, ResponseBody, Success};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -65,7 +66,19 @@ fn the_model_has_what_the_spec_documents() {
         wires,
         ["partner", "project", "Zuora-Track-Id", "Zuora-Entity-Ids"]
     );
-    assert_eq!(op.success.error_unless_field.as_deref(), Some("id"));
+    let Success::One(Response {
+        body: ResponseBody::Json {
+            error_unless_field, ..
+        },
+        ..
+    }) = &op.success
+    else {
+        panic!(
+            "getLastCompletedJob returns one JSON body: {:?}",
+            op.success
+        );
+    };
+    assert_eq!(error_unless_field.as_deref(), Some("id"));
 }
 
 /// A case-insensitive enum lists each spelling Zuora documents (`CSV` and `csv`), so that

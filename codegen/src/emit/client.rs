@@ -124,7 +124,7 @@ pub(super) fn emit_client_method(op: &Operation) -> TokenStream {
 fn emit_poll(op: &Operation, poll: &Poll) -> TokenStream {
     let m = ident(&poll.method_name);
     let op_method = ident(&op.method_name);
-    let Some(ty) = op.success.ty.as_ref().map(rust_type) else {
+    let Some(ty) = op.success.json().map(rust_type) else {
         return quote!();
     };
     let err_ty = op_error_body(op);

@@ -27,7 +27,7 @@ impl<'a> Lowerer<'a> {
             self.diags.error(at, "`x-aqua-poll` needs `method` (a name), `property`, and `success` and `failure` lists of values");
             return None;
         };
-        let Some(TypeRef::Named(body)) = &success.ty else {
+        let Some(TypeRef::Named(body)) = success.json() else {
             self.diags.error(
                 at,
                 "`x-aqua-poll` needs a success body that is an object schema",

@@ -6,7 +6,7 @@ use super::bodies::{is_binary_schema, is_json};
 use super::extensions::{ErrorInBody, Extension, has};
 use super::operation::OperationContext;
 use crate::diag::Pointer;
-use crate::model::{Alternative, Success, TypeKind, TypeRef};
+use crate::model::{Alternative, Response, ResponseBody, Several, Success, TypeKind, TypeRef};
 use crate::names::Scope;
 use openapiv3::{ReferenceOr, Schema, StatusCode};
 
@@ -15,7 +15,9 @@ impl<'a> Lowerer<'a> {
     /// their schema to the operation's error type.
     pub(super) fn responses(&mut self, cx: &mut OperationContext<'a, '_>) -> Option<Success> {
         let (op, at) = (cx.op, &cx.at);
-        let mut success: Option<Success> = None;
+        // The first success response, and the alternatives after it.
+        let mut first: Option<Response> = None;
+        let mut more: Vec<Alternative> = Vec::new();
         let mut entries: Vec<(String, u16, Option<u16>, &ReferenceOr<openapiv3::Response>)> =
             Vec::new();
         for (code, r) in &op.responses.responses {
@@ -33,7 +35,7 @@ impl<'a> Lowerer<'a> {
                 "an operation needs at least one response",
             );
         }
-        for (key, first, exact, r) in entries {
+        for (key, status, exact, r) in entries {
             let rp = at.push("responses").push(&key);
             let Some((resp, rp)) =
                 self.resolve(r, &rp, "#/components/responses/", |c| &c.responses)
@@ -44,7 +46,7 @@ impl<'a> Lowerer<'a> {
                 self.diags
                     .error(rp.push("links"), "response links are not supported");
             }
-            let is_success = (200..300).contains(&first);
+            let is_success = (200..300).contains(&status);
             let prefix = match rp.as_str().strip_prefix("#/components/responses/") {
                 Some(component) => format!("responses/{component}"),
                 None => format!("{}/{key}", cx.id),
@@ -63,21 +65,19 @@ impl<'a> Lowerer<'a> {
                     );
                     continue;
                 }
-                if success.is_some() {
+                if first.is_some() {
                     self.diags.error(
                         rp,
                         "several success responses per operation are not supported yet",
                     );
                     continue;
                 }
-                success = Some(Success {
-                    alternatives: Vec::new(),
-                    enum_name: None,
-                    status: exact.unwrap_or(first),
-                    ty: None,
-                    binary,
-                    error_unless_field: None,
-                    docs: Some(resp.description.clone()).filter(|d| !d.trim().is_empty()),
+                first = Some(Response {
+                    status: exact.unwrap_or(status),
+                    docs: response_docs(resp),
+                    body: ResponseBody::Binary {
+                        media_types: binary,
+                    },
                 });
                 continue;
             }
@@ -88,31 +88,28 @@ impl<'a> Lowerer<'a> {
             };
             let ty = self.response_body(resp, &rp, &hint, &prefix);
             if is_success {
-                if let Some(first) = &mut success {
-                    if !first.binary.is_empty()
-                        || first.error_unless_field.is_some()
-                        || has::<ErrorInBody>(&resp.extensions)
-                    {
+                if let Some(first) = &first {
+                    let plain = matches!(
+                        first.body,
+                        ResponseBody::Empty
+                            | ResponseBody::Json {
+                                error_unless_field: None,
+                                ..
+                            }
+                    );
+                    if !plain || has::<ErrorInBody>(&resp.extensions) {
                         self.diags.error(
                             rp,
                             "several success responses are supported only with JSON or empty bodies and without `x-aqua-error-in-body`",
                         );
                         continue;
                     }
-                    if first.alternatives.is_empty() {
-                        first.alternatives.push(Alternative {
-                            status: first.status,
-                            name: status_name(first.status),
-                            ty: first.ty.clone(),
-                            docs: first.docs.clone(),
-                        });
-                    }
                     let status = exact.unwrap_or(first_code_of(&key));
-                    first.alternatives.push(Alternative {
+                    more.push(Alternative {
                         status,
                         name: status_name(status),
                         ty: ty.flatten(),
-                        docs: Some(resp.description.clone()).filter(|d| !d.trim().is_empty()),
+                        docs: response_docs(resp),
                     });
                     continue;
                 }
@@ -122,38 +119,51 @@ impl<'a> Lowerer<'a> {
                     ty.as_ref().and_then(|t| t.as_ref()),
                     &mut cx.error_type,
                 );
-                success = Some(Success {
-                    alternatives: Vec::new(),
-                    enum_name: None,
-                    status: exact.unwrap_or(first),
-                    ty: ty.flatten(),
-                    binary: Vec::new(),
-                    error_unless_field,
-                    docs: Some(resp.description.clone()).filter(|d| !d.trim().is_empty()),
+                first = Some(Response {
+                    status: exact.unwrap_or(status),
+                    docs: response_docs(resp),
+                    body: match ty.flatten() {
+                        Some(ty) => ResponseBody::Json {
+                            ty,
+                            error_unless_field,
+                        },
+                        None => ResponseBody::Empty,
+                    },
                 });
             } else if let Some(Some(t)) = ty {
                 unify_error_type(t, &mut cx.error_type);
             }
         }
-        let Some(mut success) = success else {
+        let Some(first) = first else {
             self.diags.error(
                 at.push("responses"),
                 "the operation documents no success (2xx) response",
             );
             return None;
         };
-
-        if !success.alternatives.is_empty() {
-            let mut scope = Scope::default();
-            for alt in &mut success.alternatives {
-                alt.name = scope.claim(std::mem::take(&mut alt.name));
-            }
-            success.enum_name = Some(
-                self.type_scope
-                    .claim(format!("{}Response", cx.builder_name)),
-            );
+        if more.is_empty() {
+            return Some(Success::One(first));
         }
-        Some(success)
+        let mut alternatives = vec![Alternative {
+            status: first.status,
+            name: status_name(first.status),
+            ty: match first.body {
+                ResponseBody::Json { ty, .. } => Some(ty),
+                ResponseBody::Empty | ResponseBody::Binary { .. } => None,
+            },
+            docs: first.docs,
+        }];
+        alternatives.extend(more);
+        let mut scope = Scope::default();
+        for alt in &mut alternatives {
+            alt.name = scope.claim(std::mem::take(&mut alt.name));
+        }
+        Some(Success::Several(Several {
+            enum_name: self
+                .type_scope
+                .claim(format!("{}Response", cx.builder_name)),
+            alternatives,
+        }))
     }
 
     /// `x-aqua-error-in-body`: the Rust name of the optional field whose absence makes the
@@ -279,4 +289,9 @@ fn unify_error_type(t: TypeRef, error_type: &mut Option<TypeRef>) {
         Some(existing) if *existing != t => *existing = TypeRef::Json,
         Some(_) => {}
     }
+}
+
+/// The description of a response, as docs (`None` when blank).
+fn response_docs(resp: &openapiv3::Response) -> Option<String> {
+    Some(resp.description.clone()).filter(|d| !d.trim().is_empty())
 }

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit::tokens::{docs, ident, rust_type};
-use crate::model::Operation;
+use crate::model::{Operation, ResponseBody, Several, Success};
 
 /// The response side of a builder.
 pub(super) struct Response {
@@ -21,76 +21,90 @@ pub(super) struct Response {
 }
 
 pub(super) fn response(op: &Operation, err_ty: &TokenStream) -> Response {
-    let alternatives = emit_alternatives(op);
-    let (output, finish) = match &op.success.enum_name {
-        Some(enum_name) => {
-            let e = ident(enum_name);
-            let arms = op.success.alternatives.iter().map(|alt| {
-                let v = ident(&alt.name);
-                let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
-                match &alt.ty {
-                    Some(t) => {
-                        let t = rust_type(t);
-                        quote!(#code => Ok(#e::#v(raw.json::<#t, #err_ty>()?)),)
-                    }
-                    None => quote!(#code => Ok(#e::#v),),
-                }
-            });
-            (
-                quote!(#e),
-                quote! {
-                    let raw = request.send_raw::<#err_ty>().await?;
-                    match raw.status.as_u16() {
-                        #( #arms )*
-                        status => Ok(#e::Other { status, body: raw.body.to_vec() }),
-                    }
-                },
-            )
+    let (alternatives, output, finish) = match &op.success {
+        Success::Several(several) => {
+            let (output, finish) = read_several(several, err_ty);
+            (emit_alternatives(op, several), output, finish)
         }
-        None => match &op.success.ty {
-            Some(t) => {
-                let ty = rust_type(t);
-                let check = match &op.success.error_unless_field {
-                    Some(f) => {
-                        let f = ident(f);
-                        quote!(Some(|value: &#ty| value.#f.is_some()))
-                    }
-                    None => quote!(None),
-                };
-                (
-                    ty.clone(),
-                    quote!(request.send_json::<#ty, #err_ty>(#check).await),
-                )
-            }
-            None if !op.success.binary.is_empty() => {
-                let accept = op.success.binary.join(", ");
-                (
-                    quote!(::aqua_runtime::Download),
-                    quote!(request.accept(#accept).send_download::<#err_ty>().await),
-                )
-            }
-            None => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
-        },
+        Success::One(response) => {
+            let (output, finish) = read_one(&response.body, err_ty);
+            (quote!(), output, finish)
+        }
     };
     Response {
         alternatives,
         output,
         finish,
-        docs: docs(op.success.docs.as_deref(), "Sends the request."),
+        docs: docs(op.success.docs(), "Sends the request."),
     }
 }
 
+/// The output and the last statement of `send` for one success response.
+fn read_one(body: &ResponseBody, err_ty: &TokenStream) -> (TokenStream, TokenStream) {
+    match body {
+        ResponseBody::Json {
+            ty,
+            error_unless_field,
+        } => {
+            let ty = rust_type(ty);
+            let check = match error_unless_field {
+                Some(f) => {
+                    let f = ident(f);
+                    quote!(Some(|value: &#ty| value.#f.is_some()))
+                }
+                None => quote!(None),
+            };
+            (
+                ty.clone(),
+                quote!(request.send_json::<#ty, #err_ty>(#check).await),
+            )
+        }
+        ResponseBody::Binary { media_types } => {
+            let accept = media_types.join(", ");
+            (
+                quote!(::aqua_runtime::Download),
+                quote!(request.accept(#accept).send_download::<#err_ty>().await),
+            )
+        }
+        ResponseBody::Empty => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
+    }
+}
+
+/// The output and the last statement of `send` for several success responses: the raw
+/// response, decoded by status into the operation's enum.
+fn read_several(several: &Several, err_ty: &TokenStream) -> (TokenStream, TokenStream) {
+    let e = ident(&several.enum_name);
+    let arms = several.alternatives.iter().map(|alt| {
+        let v = ident(&alt.name);
+        let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
+        match &alt.ty {
+            Some(t) => {
+                let t = rust_type(t);
+                quote!(#code => Ok(#e::#v(raw.json::<#t, #err_ty>()?)),)
+            }
+            None => quote!(#code => Ok(#e::#v),),
+        }
+    });
+    (
+        quote!(#e),
+        quote! {
+            let raw = request.send_raw::<#err_ty>().await?;
+            match raw.status.as_u16() {
+                #( #arms )*
+                status => Ok(#e::Other { status, body: raw.body.to_vec() }),
+            }
+        },
+    )
+}
+
 /// The enum of an operation with several success responses.
-fn emit_alternatives(op: &Operation) -> TokenStream {
-    let Some(enum_name) = &op.success.enum_name else {
-        return quote!();
-    };
-    let e = ident(enum_name);
+fn emit_alternatives(op: &Operation, several: &Several) -> TokenStream {
+    let e = ident(&several.enum_name);
     let doc = format!(
         " The success responses of [`Client::{}`], by status.",
         op.method_name
     );
-    let variants = op.success.alternatives.iter().map(|alt| {
+    let variants = several.alternatives.iter().map(|alt| {
         let v = ident(&alt.name);
         let text = format!(
             "HTTP {}: {}",

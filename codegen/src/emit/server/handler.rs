@@ -6,22 +6,24 @@ use quote::{format_ident, quote};
 
 use crate::emit::client::op_docs;
 use crate::emit::tokens::{ident, rust_type_in};
-use crate::model::{Api, Operation, ParamLocation};
+use crate::model::{Api, Operation, ParamLocation, ResponseBody, Success};
 
 /// The reply type of an operation's handler method.
 fn server_reply(op: &Operation) -> TokenStream {
     let sup = quote!(super::);
-    match (&op.success.ty, op.success.binary.is_empty()) {
-        _ if op.success.enum_name.is_some() => {
-            let e = ident(op.success.enum_name.as_deref().unwrap_or_default());
+    match &op.success {
+        Success::Several(several) => {
+            let e = ident(&several.enum_name);
             quote!(Reply<super::#e>)
         }
-        (Some(t), _) => {
-            let t = rust_type_in(t, &sup);
-            quote!(Reply<#t>)
-        }
-        (None, false) => quote!(BinaryReply),
-        (None, true) => quote!(Reply<()>),
+        Success::One(response) => match &response.body {
+            ResponseBody::Json { ty, .. } => {
+                let t = rust_type_in(ty, &sup);
+                quote!(Reply<#t>)
+            }
+            ResponseBody::Binary { .. } => quote!(BinaryReply),
+            ResponseBody::Empty => quote!(Reply<()>),
+        },
     }
 }
 
@@ -61,11 +63,10 @@ pub(in crate::emit) fn emit_server_handler(op: &Operation) -> TokenStream {
     } else {
         quote!(#input::decode(base_path, request).await)
     };
-    let status = proc_macro2::Literal::u16_unsuffixed(op.success.status);
-    let respond = match &op.success.enum_name {
-        Some(enum_name) => {
-            let e = ident(enum_name);
-            let arms = op.success.alternatives.iter().map(|alt| {
+    let respond = match &op.success {
+        Success::Several(several) => {
+            let e = ident(&several.enum_name);
+            let arms = several.alternatives.iter().map(|alt| {
                 let v = ident(&alt.name);
                 let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
                 if alt.ty.is_some() {
@@ -81,7 +82,10 @@ pub(in crate::emit) fn emit_server_handler(op: &Operation) -> TokenStream {
                 })
             }
         }
-        None => quote!(api.#m(input).await.into_response_with(status(#status))),
+        Success::One(response) => {
+            let status = proc_macro2::Literal::u16_unsuffixed(response.status);
+            quote!(api.#m(input).await.into_response_with(status(#status)))
+        }
     };
     quote! {
         async fn #handle<A: Api>(api: Arc<A>, base_path: &'static str, #params_arg request: Request) -> Response {
