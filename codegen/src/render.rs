@@ -34,13 +34,12 @@ pub(crate) fn render_file(
     }
 }
 
-/// The text of some units of `api`, printed and joined as in the file: the units of a
-/// container (a method of `Client`, a server handler) are indented as inside it, and the
-/// server module's `use`s name what the selected server units mention.
-pub fn render_units(api: &Api, select: impl Fn(&Unit<'_>) -> bool) -> Result<String, String> {
-    let units: Vec<Unit<'_>> = emit::units(api).into_iter().filter(select).collect();
+/// The text of some units of `api` (from [`emit::units`]), printed and joined as in the file:
+/// the units of a container (a method of `Client`, a server handler) are indented as inside
+/// it, and the server module's `use`s name what the given server units mention.
+pub fn render_units(api: &Api, units: &[Unit<'_>]) -> Result<String, String> {
     let mut code = String::new();
-    print_units(api, &units, 1, &mut code)?;
+    print_units(api, units, 1, &mut code)?;
     Ok(code)
 }
 

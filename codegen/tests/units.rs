@@ -1,0 +1,140 @@
+//! One construct at a time: a few-line spec, and a snapshot of only the units it produces
+//! (a type, a builder, a server handler…), so that a change of the generator shows in a short
+//! snapshot, not only in the whole client's. Each test also checks that the text of its units
+//! is exactly what the whole file holds.
+
+use aqua_codegen::SpecSource;
+use aqua_codegen::emit::Unit;
+
+/// The text of the units `select` picks from what `body` (a spec without its `openapi` and
+/// `info`) generates, printed as in the file (units of `impl Client` and `mod server` are
+/// indented as inside them).
+fn units(body: &str, select: impl Fn(&Unit<'_>) -> bool) -> String {
+    let text = format!("openapi: 3.0.3\ninfo: {{title: Construct, version: '1'}}\n{body}");
+    let source = SpecSource::new("construct.yaml", text);
+    let generated = aqua_codegen::generate(&source).unwrap_or_else(|d| panic!("{d}"));
+    let whole = aqua_codegen::render_with_threads(&generated, 1).unwrap_or_else(|d| panic!("{d}"));
+    let api = &generated.api;
+    let picked: Vec<Unit<'_>> = aqua_codegen::emit::units(api)
+        .into_iter()
+        .filter(select)
+        .collect();
+    assert!(!picked.is_empty(), "no unit was picked");
+    let texts: Vec<String> = picked
+        .iter()
+        .map(|unit| {
+            let text = aqua_codegen::render::render_units(api, &[*unit])
+                .unwrap_or_else(|e| panic!("{unit:?} does not print: {e}"));
+            assert!(
+                whole.contains(text.trim()),
+                "{unit:?} is printed otherwise in the whole file:\n{text}"
+            );
+            text
+        })
+        .collect();
+    texts.join("\n")
+}
+
+/// Picks the named type `name`.
+fn named(name: &str) -> impl Fn(&Unit<'_>) -> bool + '_ {
+    move |unit| matches!(unit, Unit::Type(def) if def.name == name)
+}
+
+const PETS: &str = "
+paths:
+  /owners/{owner}/pets:
+    post:
+      operationId: addPet
+      parameters:
+        - {name: owner, in: path, required: true, schema: {type: string}}
+        - {name: dryRun, in: query, schema: {type: boolean}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Pet'}
+      responses:
+        '201':
+          description: The pet as stored.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string, maxLength: 20, description: The pet's name.}
+        age: {type: integer, format: int32, minimum: 0}
+";
+
+#[test]
+fn a_struct_sent_in_requests() {
+    insta::assert_snapshot!(units(PETS, named("Pet")));
+}
+
+#[test]
+fn a_string_enum() {
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Status:
+      type: string
+      enum: [active, on-hold]
+      x-enum-descriptions: {active: In use.}
+";
+    insta::assert_snapshot!(units(spec, named("Status")));
+}
+
+#[test]
+fn a_union_with_a_discriminator() {
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Cat: {type: object, properties: {kind: {type: string}, lives: {type: integer}}}
+    Dog: {type: object, properties: {kind: {type: string}, good: {type: boolean}}}
+    Pet:
+      oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]
+      discriminator: {propertyName: kind}
+";
+    insta::assert_snapshot!(units(spec, named("Pet")));
+}
+
+#[test]
+fn an_operation_builder() {
+    insta::assert_snapshot!(units(PETS, |unit| matches!(
+        unit,
+        Unit::ClientMethod(_) | Unit::Builder(_)
+    )));
+}
+
+#[test]
+fn a_server_input_and_handler() {
+    insta::assert_snapshot!(units(PETS, |unit| matches!(
+        unit,
+        Unit::ServerInput(_) | Unit::ServerHandler(_)
+    )));
+}
+
+#[test]
+fn several_success_responses() {
+    let spec = "
+paths:
+  /jobs/{id}:
+    delete:
+      operationId: cancelJob
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: Cancelled.
+          content:
+            application/json:
+              schema: {type: object, properties: {id: {type: string}}}
+        '204': {description: Already gone.}
+";
+    insta::assert_snapshot!(units(spec, |unit| matches!(unit, Unit::Builder(_))));
+}
