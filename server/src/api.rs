@@ -25,12 +25,15 @@ use crate::Config;
 use crate::bodies::{
     aqua_error, aqua_message, job_error, json_response, malformed, unauthorized, v1_error,
 };
-use crate::data::{OBJECTS, RenderOptions, Row, Tenant, Value};
+use crate::data::{OBJECTS, RenderOptions, Row, Tenant};
 use crate::fault::{self, Fault, Injector, MAX_HOLD};
 use crate::files::{self, ByteRange, CsvOptions, Packaging};
 use crate::net::Counters;
 use crate::query::{self, ParsedQuery};
 use crate::rng::Rng;
+use crate::select::{Load, select};
+
+mod control;
 
 /// A partner/project pair: the key of a stateful session.
 type SessionKey = (String, String);
@@ -169,6 +172,9 @@ pub(crate) struct Simulator {
     submitted_for: Duration,
     executing_for: Duration,
     segment_rows: usize,
+    change_after_each_job: bool,
+    max_running_jobs: usize,
+    max_query_rows: usize,
     injector: Injector,
     counters: Arc<Counters>,
     shutdown: watch::Receiver<bool>,
@@ -182,6 +188,20 @@ fn normalize(query: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_ascii_lowercase()
+}
+
+/// What a session remembers of a query: its normalised text and its deleted-record column, so
+/// that changing either starts a full load (as Zuora documents for the deleted column).
+fn session_text(query: &str, deleted: Option<&DeletedRecord>) -> String {
+    match deleted {
+        None => normalize(query),
+        Some(d) => format!(
+            "{} -- deleted {:?} {:?}",
+            normalize(query),
+            d.column,
+            d.format.as_ref().map(DeletedFormat::as_str)
+        ),
+    }
 }
 
 /// Decodes canonical standard base64 (RFC 4648 section 4), as `Basic` credentials carry it
@@ -327,6 +347,9 @@ impl Simulator {
             submitted_for: config.submitted_for,
             executing_for: config.executing_for,
             segment_rows: config.segment_rows,
+            change_after_each_job: config.change_after_each_job,
+            max_running_jobs: config.max_running_jobs,
+            max_query_rows: config.max_query_rows,
             injector: Injector::new(config.faults.clone()),
             counters,
             shutdown,
@@ -477,23 +500,40 @@ impl Simulator {
         for batch in &job.batches {
             let full = match (&job.session, &session) {
                 (None, _) | (Some(_), None) => true,
-                (Some(_), Some(s)) => !s.query_texts.contains(&normalize(&batch.query)),
+                (Some(_), Some(s)) => !s
+                    .query_texts
+                    .contains(&session_text(&batch.query, batch.deleted.as_ref())),
             };
             let table = &state.tenant.tables[batch.parsed.object];
-            let updated = table.schema.field("UpdatedDate");
-            let rows: Vec<&Row> = table
-                .rows
-                .iter()
-                .filter(|row| {
-                    if full {
-                        return true;
-                    }
-                    match (job.incremental_from, updated.map(|i| &row.values[i])) {
-                        (Some(from), Some(Value::DateTime(t))) => *t >= from,
-                        _ => row.changed > session.as_ref().map_or(0, |s| s.watermark),
-                    }
-                })
-                .collect();
+            let load = if full {
+                Load::Full
+            } else {
+                Load::Since {
+                    watermark: session.as_ref().map_or(0, |s| s.watermark),
+                    from: job.incremental_from,
+                    deleted: batch.deleted.is_some(),
+                }
+            };
+            let selection = select(table, &batch.parsed, load);
+            let rows = &selection.rows;
+            if self.max_query_rows > 0 && selection.len() > self.max_query_rows {
+                results.push((
+                    full,
+                    BatchResult {
+                        records: 0,
+                        files: Vec::new(),
+                        segmented: false,
+                        error: Some(format!(
+                            "90027: the query exceeded the maximum processing time ({} records; \
+                             the local server processes at most {} per query): split it, for \
+                             example into date windows",
+                            selection.len(),
+                            self.max_query_rows
+                        )),
+                    },
+                ));
+                continue;
+            }
             let segmented = job.session.is_some()
                 && full
                 && self.segment_rows > 0
@@ -505,13 +545,21 @@ impl Simulator {
             };
             let label = batch.name.clone().unwrap_or_else(|| batch.batch_id.clone());
             let mut result = BatchResult {
-                records: rows.len(),
+                records: selection.len(),
                 files: Vec::new(),
                 segmented,
                 error: None,
             };
             for (n, chunk) in chunks.iter().enumerate() {
-                let text = files::csv(table, &batch.parsed, chunk, &csv_options(&job, batch));
+                // Deleted records come with the (never segmented) increment.
+                let deleted: &[&Row] = if n == 0 { &selection.deleted } else { &[] };
+                let text = files::csv(
+                    table,
+                    &batch.parsed,
+                    chunk,
+                    deleted,
+                    &csv_options(&job, batch),
+                );
                 let entry = if segmented {
                     format!("{label}_{:03}.csv", n + 1)
                 } else {
@@ -538,18 +586,27 @@ impl Simulator {
             }
             results.push((full, result));
         }
+        // An aborted job is not the session's last completed job: the next one is incremental
+        // from the same point.
+        let aborted = results.iter().any(|(_, r)| r.error.is_some());
         for (batch, (full, result)) in job.batches.iter_mut().zip(results) {
             batch.full = full;
             batch.result = Some(result);
         }
-        if let Some(key) = &job.session {
+        if let (Some(key), false) = (&job.session, aborted) {
             let session = state.sessions.entry(key.clone()).or_default();
             session.last_completed = Some(job.id.clone());
             session.watermark = state.tenant.generation;
-            session.query_texts = job.batches.iter().map(|b| normalize(&b.query)).collect();
+            session.query_texts = job
+                .batches
+                .iter()
+                .map(|b| session_text(&b.query, b.deleted.as_ref()))
+                .collect();
             session.queries = job.queries.clone();
         }
-        state.tenant.touch();
+        if self.change_after_each_job {
+            state.tenant.touch();
+        }
         job.materialized = true;
         tracing::debug!(job = id, "job completed");
         state.jobs.insert(id.to_owned(), job);
@@ -578,10 +635,15 @@ impl Simulator {
             Phase::Executing | Phase::Completed => true,
             Phase::Cancelled => job.cancelled == Some(true),
         };
+        let failed = phase == Phase::Completed
+            && job
+                .batches
+                .iter()
+                .any(|b| b.result.as_ref().is_some_and(|r| r.error.is_some()));
         let mut view = Job::default();
         view.id = Some(job.id.clone());
         view.name = job.name.clone();
-        view.status = Some(status);
+        view.status = Some(if failed { JobStatus::Aborted } else { status });
         view.format = Some(Caseless::new(job.packaging.result_format()));
         view.version = Some(job.version.clone());
         view.encrypted = Some(Encryption::None);
@@ -827,7 +889,7 @@ impl Simulator {
                     );
                 }
                 let object = OBJECTS[parsed.object].name;
-                if object == "AccountingPeriod" {
+                if !OBJECTS[parsed.object].deletable {
                     return aqua(
                         "90017",
                         format!("{object} does not support deleted records (query {label})"),
@@ -842,7 +904,9 @@ impl Simulator {
             }
             let full = match previous {
                 None => true,
-                Some(p) => !p.query_texts.contains(&normalize(&q.query)),
+                Some(p) => !p
+                    .query_texts
+                    .contains(&session_text(&q.query, q.deleted.as_ref())),
             };
             planned.push(BatchRecord {
                 batch_id: state.rng.hex32(),
@@ -907,8 +971,13 @@ impl Simulator {
                 }
             }
         }
+        if let Some(refusal) = self.concurrency_refusal(&state, &input.body, now) {
+            Counters::bump(&self.counters.concurrency_refusals);
+            return refusal;
+        }
         match self.plan(&mut state, &input.body, now) {
             Ok(job) => {
+                Counters::bump(&self.counters.jobs);
                 let view = self.view(&job, Phase::Submitted);
                 let id = job.id.clone();
                 if let Some(key) = &input.idempotency_key {

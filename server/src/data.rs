@@ -1,115 +1,15 @@
-//! The simulated tenant: a small, deterministic data set of three objects (`Account`,
-//! `Invoice`, `AccountingPeriod`) that changes a little after every completed job, so that
-//! stateful incremental loads have something (but not much) to export.
+//! The simulated tenant: a small, deterministic data set of four objects (`Account`,
+//! `Invoice`, `AccountingPeriod` and the big `InvoiceItem`) that changes a little after every
+//! completed job (inserts, updates and deletes), so that stateful incremental loads have
+//! something (but not much) to export.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 
 use crate::rng::Rng;
 
-/// A column of an object.
-#[derive(Debug)]
-pub(crate) struct Field {
-    /// The API name (`AccountNumber`).
-    pub(crate) name: &'static str,
-    /// The display label (`Account Number`), used in CSV headers without `useQueryLabels`.
-    pub(crate) label: &'static str,
-}
+mod schema;
 
-/// An object (table) of the tenant.
-#[derive(Debug)]
-pub(crate) struct ObjectSchema {
-    /// The API name (`AccountingPeriod`).
-    pub(crate) name: &'static str,
-    /// The display label (`Accounting Period`).
-    pub(crate) label: &'static str,
-    /// The columns, in `select *` order.
-    pub(crate) fields: &'static [Field],
-}
-
-impl ObjectSchema {
-    /// The index of the column `name` (ASCII case ignored, as ZOQL does).
-    pub(crate) fn field(&self, name: &str) -> Option<usize> {
-        self.fields
-            .iter()
-            .position(|f| f.name.eq_ignore_ascii_case(name))
-    }
-
-    fn column(&self, name: &str) -> usize {
-        self.field(name).unwrap_or(0)
-    }
-}
-
-const fn field(name: &'static str, label: &'static str) -> Field {
-    Field { name, label }
-}
-
-const ACCOUNT_FIELDS: &[Field] = &[
-    field("Id", "ID"),
-    field("AccountNumber", "Account Number"),
-    field("Name", "Name"),
-    field("Status", "Status"),
-    field("Currency", "Currency"),
-    field("Balance", "Balance"),
-    field("BillCycleDay", "Bill Cycle Day"),
-    field("AutoPay", "Auto Pay"),
-    field("CrmId", "CRM ID"),
-    field("CreatedDate", "Created Date"),
-    field("UpdatedDate", "Updated Date"),
-];
-
-const INVOICE_FIELDS: &[Field] = &[
-    field("Id", "ID"),
-    field("InvoiceNumber", "Invoice Number"),
-    field("AccountId", "Account ID"),
-    field("Amount", "Amount"),
-    field("Balance", "Balance"),
-    field("Status", "Status"),
-    field("InvoiceDate", "Invoice Date"),
-    field("DueDate", "Due Date"),
-    field("CreatedDate", "Created Date"),
-    field("UpdatedDate", "Updated Date"),
-];
-
-const PERIOD_FIELDS: &[Field] = &[
-    field("Id", "ID"),
-    field("Name", "Name"),
-    field("StartDate", "Start Date"),
-    field("EndDate", "End Date"),
-    field("FiscalYear", "Fiscal Year"),
-    field("Status", "Status"),
-    field("CreatedDate", "Created Date"),
-    field("UpdatedDate", "Updated Date"),
-];
-
-/// The objects of the simulated tenant.
-pub(crate) static OBJECTS: &[ObjectSchema] = &[
-    ObjectSchema {
-        name: "Account",
-        label: "Account",
-        fields: ACCOUNT_FIELDS,
-    },
-    ObjectSchema {
-        name: "Invoice",
-        label: "Invoice",
-        fields: INVOICE_FIELDS,
-    },
-    ObjectSchema {
-        name: "AccountingPeriod",
-        label: "Accounting Period",
-        fields: PERIOD_FIELDS,
-    },
-];
-
-const ACCOUNT: usize = 0;
-const INVOICE: usize = 1;
-const PERIOD: usize = 2;
-
-/// The index in [`OBJECTS`] of the object `name` (ASCII case ignored).
-pub(crate) fn object(name: &str) -> Option<usize> {
-    OBJECTS
-        .iter()
-        .position(|o| o.name.eq_ignore_ascii_case(name))
-}
+pub(crate) use schema::{ACCOUNT, INVOICE, ITEM, Kind, OBJECTS, ObjectSchema, PERIOD, object};
 
 /// One cell.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,7 +40,7 @@ pub(crate) struct RenderOptions<'a> {
 }
 
 /// The fixed offset of tenant time.
-const TENANT_OFFSET_HOURS: i64 = 8;
+pub(crate) const TENANT_OFFSET_HOURS: i64 = 8;
 
 impl Value {
     /// The cell as CSV text (before quoting).
@@ -164,13 +64,35 @@ impl Value {
     }
 }
 
-/// A record and the generation of its last change.
+/// A record and the generations of its life.
 #[derive(Clone, Debug)]
 pub(crate) struct Row {
     /// The cells, in the order of the object's fields.
     pub(crate) values: Vec<Value>,
-    /// The tenant generation at which the row was created or last updated (0 = initial data).
+    /// The tenant generation at which the row was created (0 = initial data).
+    pub(crate) created: u64,
+    /// The tenant generation at which the row was created or last updated.
     pub(crate) changed: u64,
+    /// The tenant generation at which the row was deleted: a deleted row is kept as a
+    /// tombstone, so that stateful incremental loads can report it.
+    pub(crate) deleted: Option<u64>,
+}
+
+impl Row {
+    /// A live row created at `generation`.
+    fn new(values: Vec<Value>, generation: u64) -> Self {
+        Row {
+            values,
+            created: generation,
+            changed: generation,
+            deleted: None,
+        }
+    }
+
+    /// Whether the row exists (is not deleted).
+    pub(crate) fn live(&self) -> bool {
+        self.deleted.is_none()
+    }
 }
 
 /// The records of one object.
@@ -198,6 +120,16 @@ const ACCOUNTS: usize = 300;
 const INVOICES: usize = 400;
 const FIRST_PERIOD_YEAR: i32 = 2006;
 const PERIOD_YEARS: i32 = 20;
+/// The fewest and most items of an invoice (about 4,800 items for the 400 invoices).
+const ITEMS_PER_INVOICE: (i64, i64) = (8, 16);
+const CHARGES: &[&str] = &[
+    "Platform Subscription",
+    "Seats",
+    "Support, Premium",
+    "Usage: API Calls",
+    "Onboarding",
+    "Storage (GB)",
+];
 
 const NAME_FIRST: &[&str] = &[
     "Acme",
@@ -266,10 +198,7 @@ impl Tenant {
         for i in 0..ACCOUNTS {
             let created = start + TimeDelta::minutes(rng.between(0, span_minutes));
             let updated = created + TimeDelta::minutes(rng.between(0, 60 * 24 * 50));
-            accounts.push(Row {
-                values: new_account(&mut rng, i + 1, created, updated),
-                changed: 0,
-            });
+            accounts.push(Row::new(new_account(&mut rng, i + 1, created, updated), 0));
         }
 
         let mut invoices = Vec::with_capacity(INVOICES);
@@ -281,10 +210,10 @@ impl Tenant {
             };
             let room = (clock - created).num_days().max(1);
             let invoice_date = created.date() + TimeDelta::days(rng.between(0, room - 1));
-            invoices.push(Row {
-                values: new_invoice(&mut rng, i + 1, account_id, invoice_date, clock),
-                changed: 0,
-            });
+            invoices.push(Row::new(
+                new_invoice(&mut rng, i + 1, account_id, invoice_date, clock),
+                0,
+            ));
         }
 
         let mut periods = Vec::new();
@@ -299,8 +228,8 @@ impl Tenant {
                 } else {
                     midnight(last) + TimeDelta::days(rng.between(3, 12)) + TimeDelta::hours(17)
                 };
-                periods.push(Row {
-                    values: vec![
+                periods.push(Row::new(
+                    vec![
                         Value::Text(rng.hex32()),
                         Value::Text(first.format("%b %Y").to_string()),
                         Value::Date(first),
@@ -310,8 +239,16 @@ impl Tenant {
                         Value::DateTime(created),
                         Value::DateTime(updated),
                     ],
-                    changed: 0,
-                });
+                    0,
+                ));
+            }
+        }
+
+        let mut items = Vec::new();
+        for invoice in &invoices {
+            let count = rng.between(ITEMS_PER_INVOICE.0, ITEMS_PER_INVOICE.1);
+            for _ in 0..count {
+                items.push(Row::new(new_item(&mut rng, &invoice.values, clock), 0));
             }
         }
 
@@ -330,16 +267,26 @@ impl Tenant {
                     schema: &OBJECTS[PERIOD],
                     rows: periods,
                 },
+                Table {
+                    schema: &OBJECTS[ITEM],
+                    rows: items,
+                },
             ],
             generation: 0,
             clock,
         }
     }
 
-    /// Changes a few records, as a live tenant would between two jobs: three accounts and
-    /// three invoices are updated, one account and one invoice are created, and the earliest
-    /// open accounting period is closed (or the latest one touched). Every changed row gets
-    /// the new generation and an `UpdatedDate` at the advanced tenant clock.
+    /// Changes a few records, as a live tenant would between two jobs:
+    /// - accounts: three are updated, one is created, one older one is deleted;
+    /// - invoices: three are updated, one is created (for the new account), and every second
+    ///   change one older invoice is deleted;
+    /// - invoice items: two are created (for the new invoice), one is updated, one older one
+    ///   is deleted;
+    /// - accounting periods: the earliest open one is closed (or the latest one touched).
+    ///
+    /// Every created or updated row gets the new generation and an `UpdatedDate` at the
+    /// advanced tenant clock; a deleted row is kept as a tombstone marked with the generation.
     pub(crate) fn touch(&mut self) {
         self.generation += 1;
         let generation = self.generation;
@@ -354,8 +301,9 @@ impl Tenant {
             accounts.schema.column("UpdatedDate"),
         );
         for _ in 0..3 {
-            let i = rng.below(accounts.rows.len() as u64) as usize;
-            let row = &mut accounts.rows[i];
+            let Some(row) = pick_live(rng, &mut accounts.rows) else {
+                break;
+            };
             if let Value::Decimal(cents) = &mut row.values[balance] {
                 *cents = (*cents + rng.between(-10_000, 50_000)).max(0);
             }
@@ -367,10 +315,9 @@ impl Tenant {
         values[accounts.schema.column("Status")] = Value::Text("Draft".to_owned());
         values[balance] = Value::Decimal(0);
         let new_account_id = values[0].clone();
-        accounts.rows.push(Row {
-            values,
-            changed: generation,
-        });
+        accounts.rows.push(Row::new(values, generation));
+        // One account closes for good (a live one other than the new one).
+        delete_one(rng, accounts, generation);
 
         // Invoices: some get paid or adjusted, one is created for the new account.
         let invoices = &mut self.tables[INVOICE];
@@ -382,8 +329,9 @@ impl Tenant {
             schema.column("UpdatedDate"),
         );
         for _ in 0..3 {
-            let i = rng.below(invoices.rows.len() as u64) as usize;
-            let row = &mut invoices.rows[i];
+            let Some(row) = pick_live(rng, &mut invoices.rows) else {
+                break;
+            };
             let posted = row.values[status] == Value::Text("Posted".to_owned());
             let open = !matches!(row.values[balance], Value::Decimal(0));
             if posted && open {
@@ -405,10 +353,41 @@ impl Tenant {
         let mut values = new_invoice(rng, number, account_id, now.date(), now);
         values[schema.column("CreatedDate")] = Value::DateTime(now);
         values[updated] = Value::DateTime(now);
-        invoices.rows.push(Row {
-            values,
-            changed: generation,
-        });
+        let new_invoice_values = values.clone();
+        invoices.rows.push(Row::new(values, generation));
+        // Every second change deletes an invoice (so the count still grows slowly).
+        if generation % 2 == 0 {
+            delete_one(rng, invoices, generation);
+        }
+
+        // Invoice items: the new invoice gets two, one item is corrected, one is deleted.
+        let items = &mut self.tables[ITEM];
+        let (quantity, amount, updated) = (
+            items.schema.column("Quantity"),
+            items.schema.column("ChargeAmount"),
+            items.schema.column("UpdatedDate"),
+        );
+        for _ in 0..2 {
+            let mut values = new_item(rng, &new_invoice_values, now);
+            values[items.schema.column("CreatedDate")] = Value::DateTime(now);
+            values[updated] = Value::DateTime(now);
+            items.rows.push(Row::new(values, generation));
+        }
+        let live: Vec<usize> = (0..items.rows.len())
+            .filter(|&i| items.rows[i].live() && items.rows[i].created < generation)
+            .collect();
+        if !live.is_empty() {
+            let row = &mut items.rows[live[rng.below(live.len() as u64) as usize]];
+            if let Value::Integer(q) = &mut row.values[quantity] {
+                *q += 1;
+            }
+            if let Value::Decimal(cents) = &mut row.values[amount] {
+                *cents += rng.between(100, 9_000);
+            }
+            row.values[updated] = Value::DateTime(now);
+            row.changed = generation;
+        }
+        delete_one(rng, items, generation);
 
         // Accounting periods: close the earliest open one, else touch the latest.
         let periods = &mut self.tables[PERIOD];
@@ -428,6 +407,28 @@ impl Tenant {
             row.changed = generation;
         }
     }
+}
+
+/// A live row of `rows`, chosen at random (`None` when every row is deleted).
+fn pick_live<'a>(rng: &mut Rng, rows: &'a mut [Row]) -> Option<&'a mut Row> {
+    let live = rows.iter().filter(|r| r.live()).count() as u64;
+    if live == 0 {
+        return None;
+    }
+    let n = rng.below(live) as usize;
+    rows.iter_mut().filter(|r| r.live()).nth(n)
+}
+
+/// Deletes one live row of `table` that existed before `generation`, if there is one.
+fn delete_one(rng: &mut Rng, table: &mut Table, generation: u64) {
+    let old: Vec<usize> = (0..table.rows.len())
+        .filter(|&i| table.rows[i].live() && table.rows[i].created < generation)
+        .collect();
+    if old.is_empty() {
+        return;
+    }
+    let row = &mut table.rows[old[rng.below(old.len() as u64) as usize]];
+    row.deleted = Some(generation);
 }
 
 fn new_account(
@@ -506,6 +507,44 @@ fn new_invoice(
     ]
 }
 
+/// The cells of a new item of the invoice whose cells are `invoice`.
+fn new_item(rng: &mut Rng, invoice: &[Value], clock: NaiveDateTime) -> Vec<Value> {
+    let (invoice_id, invoice_date, created) = match (&invoice[0], &invoice[6], &invoice[8]) {
+        (Value::Text(id), Value::Date(d), Value::DateTime(c)) => (id.clone(), *d, *c),
+        _ => (String::new(), clock.date(), clock),
+    };
+    let quantity = rng.between(1, 40);
+    let unit = rng.between(100, 25_000);
+    // Null, empty, plain, and quoted text over several lines: what CSV readers trip on.
+    let description = match rng.below(10) {
+        0 | 1 => Value::Null,
+        2 => Value::Text(String::new()),
+        3 => Value::Text(format!(
+            "Prorated \"{}\" charge,\nsecond line\r\nthird line",
+            rng.pick(CHARGES)
+        )),
+        _ => Value::Text(format!(
+            "{} for {}",
+            rng.pick(CHARGES),
+            invoice_date.format("%B %Y")
+        )),
+    };
+    let updated = (created + TimeDelta::minutes(rng.between(0, 60 * 24 * 20))).min(clock);
+    vec![
+        Value::Text(rng.hex32()),
+        Value::Text(invoice_id),
+        Value::Text((*rng.pick(CHARGES)).to_owned()),
+        Value::Integer(quantity),
+        Value::Decimal(unit),
+        Value::Decimal(unit * quantity),
+        Value::Date(invoice_date),
+        Value::Date(month_end(invoice_date)),
+        description,
+        Value::DateTime(created),
+        Value::DateTime(updated.max(created)),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,6 +561,8 @@ mod tests {
         assert_eq!(a.tables[ACCOUNT].rows.len(), ACCOUNTS);
         assert_eq!(a.tables[INVOICE].rows.len(), INVOICES);
         assert_eq!(a.tables[PERIOD].rows.len(), 240);
+        let items = a.tables[ITEM].rows.len();
+        assert!((INVOICES * 8..=INVOICES * 16).contains(&items), "{items}");
         for table in &a.tables {
             for row in &table.rows {
                 assert_eq!(row.values.len(), table.schema.fields.len());
@@ -555,6 +596,47 @@ mod tests {
             );
         }
         assert_eq!(t.tables[ACCOUNT].rows.len(), ACCOUNTS + 1);
+        let deleted = |t: &Tenant, table: usize| {
+            t.tables[table]
+                .rows
+                .iter()
+                .filter(|r| r.deleted.is_some())
+                .count()
+        };
+        assert_eq!(deleted(&t, ACCOUNT), 1);
+        assert_eq!(deleted(&t, INVOICE), 0);
+        assert_eq!(deleted(&t, ITEM), 1);
+        t.touch();
+        assert_eq!(deleted(&t, ACCOUNT), 2);
+        assert_eq!(deleted(&t, INVOICE), 1);
+        assert_eq!(deleted(&t, PERIOD), 0);
+        // Only rows that existed before the change are deleted, never the new ones.
+        for table in &t.tables {
+            for row in &table.rows {
+                if let Some(at) = row.deleted {
+                    assert!(row.created < at);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn item_descriptions_are_null_empty_plain_or_multi_line() {
+        let t = Tenant::new(1);
+        let schema = &OBJECTS[ITEM];
+        let column = schema.column("Description");
+        let cells: Vec<&Value> = t.tables[ITEM]
+            .rows
+            .iter()
+            .map(|r| &r.values[column])
+            .collect();
+        assert!(cells.iter().any(|v| **v == Value::Null));
+        assert!(cells.iter().any(|v| **v == Value::Text(String::new())));
+        assert!(
+            cells
+                .iter()
+                .any(|v| matches!(v, Value::Text(s) if s.contains('\n') && s.contains('"')))
+        );
     }
 
     #[test]

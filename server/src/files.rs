@@ -63,11 +63,13 @@ fn push_field(out: &mut String, text: &str) {
 }
 
 /// The CSV of `rows` of `table` with the columns of `query`: a header line, then one line per
-/// row, each ended by `\n`.
+/// row, each ended by `\n`; then one line per row of `deleted`, whose deleted-record column
+/// says so (`1` or `true`).
 pub(crate) fn csv(
     table: &Table,
     query: &ParsedQuery,
     rows: &[&Row],
+    deleted: &[&Row],
     options: &CsvOptions<'_>,
 ) -> String {
     let schema = table.schema;
@@ -93,7 +95,8 @@ pub(crate) fn csv(
         push_field(&mut out, name);
     }
     out.push('\n');
-    for row in rows {
+    let all = rows.iter().map(|r| (r, false));
+    for (row, gone) in all.chain(deleted.iter().map(|r| (r, true))) {
         for (i, &column) in query.columns.iter().enumerate() {
             if i > 0 {
                 out.push(',');
@@ -104,10 +107,11 @@ pub(crate) fn csv(
             if !query.columns.is_empty() {
                 out.push(',');
             }
-            // Rows of the local tenant are never deleted.
-            out.push_str(match format {
-                DeletedFormat::Boolean => "false",
-                _ => "0",
+            out.push_str(match (format, gone) {
+                (DeletedFormat::Boolean, false) => "false",
+                (DeletedFormat::Boolean, true) => "true",
+                (_, false) => "0",
+                (_, true) => "1",
             });
         }
         out.push('\n');
@@ -236,6 +240,7 @@ mod tests {
             table,
             &query,
             &rows[..2],
+            &[],
             &CsvOptions {
                 query_labels: false,
                 render,
@@ -246,7 +251,8 @@ mod tests {
         let names = csv(
             table,
             &query,
-            &rows,
+            &rows[1..],
+            &rows[..1],
             &CsvOptions {
                 query_labels: true,
                 render,
@@ -255,7 +261,11 @@ mod tests {
         );
         assert!(names.starts_with("Account.AccountNumber,Account.Name,IsDeleted\n"));
         assert_eq!(names.lines().count(), rows.len() + 1);
-        assert!(names.lines().skip(1).all(|l| l.ends_with(",false")));
+        assert_eq!(
+            names.lines().filter(|l| l.ends_with(",false")).count(),
+            rows.len() - 1
+        );
+        assert!(names.lines().last().is_some_and(|l| l.ends_with(",true")));
         let mut quoted = String::new();
         push_field(&mut quoted, "Bob's \"Best\" Foods, Inc.");
         assert_eq!(quoted, "\"Bob's \"\"Best\"\" Foods, Inc.\"");

@@ -29,15 +29,22 @@
 //!   `dateTimeUtc`. Job, batch and file IDs are 32 hexadecimal characters, deterministic for a
 //!   seed and a sequence of requests.
 //! * **Data.** A deterministic tenant (seeded by [`Config::seed`]) with the objects `Account`
-//!   (300 rows), `Invoice` (400) and `AccountingPeriod` (240). After every completed job, three
-//!   accounts and three invoices are updated, one account and one invoice are created and an
-//!   accounting period is closed, so stateful increments are small but never empty.
+//!   (300 rows), `Invoice` (400), `AccountingPeriod` (240) and `InvoiceItem` (about 4,800, a
+//!   "big object" whose `Description` is null, empty, plain or quoted text over several lines).
+//!   After every completed job (unless [`Config::change_after_each_job`] is off), and at each
+//!   [`LocalServer::change_data`], the data changes a little: accounts, invoices and items are
+//!   updated, created and deleted, and an accounting period is closed, so stateful increments
+//!   are small but never empty. Deleted records are kept as tombstones for incremental loads.
 //! * **Queries.** `select <*|col, …> from <Object> [where …]` (see the `query` module):
 //!   keywords and names are case-insensitive, `Object.Field` is accepted for the queried
-//!   object, the `where` condition must be well-formed but is not evaluated. CSV headers are
-//!   `Object.Field` with `useQueryLabels`, else labels such as `Account: Account Number`.
-//!   Date-times are written `2024-05-31T17:02:11-08:00` (tenant time), or
-//!   `2024-06-01T01:02:11+0000` with `dateTimeUtc`; nulls as `nullReplacement`.
+//!   object, and the `where` condition is evaluated (comparisons of a column with a literal,
+//!   `is [not] null`, `and`, `or`, `not`, parentheses; date-time literals in ISO 8601 with a
+//!   `T`). CSV headers are `Object.Field` with `useQueryLabels`, else labels such as
+//!   `Account: Account Number`. Date-times are written `2024-05-31T17:02:11-08:00` (tenant
+//!   time), or `2024-06-01T01:02:11+0000` with `dateTimeUtc`; nulls as `nullReplacement`.
+//!   A query that selects more than [`Config::max_query_rows`] records ends its job `aborted`
+//!   with the batch message `90027: the query exceeded the maximum processing time …`, as a
+//!   full load of a big object does on Zuora.
 //! * **Files.** `format` `csv` → `text/csv`, `zip` → `application/zip` (one CSV entry),
 //!   `gzip` → `application/x-gzip`, each with `Content-Length`, `Accept-Ranges: bytes` and an
 //!   `ETag`; `Range: bytes=N-`, `bytes=N-M` and `bytes=-S` get `206` with `Content-Range`, an
@@ -47,7 +54,10 @@
 //!   to that session. A batch is a full load (`full: true`, every row) when the session has no
 //!   completed job yet or the query text changed (whitespace and case aside); otherwise it is
 //!   incremental (`full: false`): the rows changed since the session's previous completed job
-//!   (or, with `incrementalTime`, the rows whose `UpdatedDate` is at or after it). A full load
+//!   (or, with `incrementalTime`, the rows whose `UpdatedDate` is at or after it). With a
+//!   `deleted` section, an increment also reports the records deleted since the previous job
+//!   (its deleted column says `1` or `true`; a record created and deleted in between is not
+//!   reported), as Zuora does; full loads never contain deleted records. A full load
 //!   of more than [`Config::segment_rows`] rows is split into `segments`, each a complete CSV
 //!   with its own header. A follow-up job without `queries` reuses the previous job's
 //!   (`useLastCompletedJobQueries: true`). `offset` and `notifyUrl` are echoed only (the
@@ -69,6 +79,7 @@
 //! | `90015` | an `incrementalTime` that is not `yyyy-MM-dd HH:mm:ss` |
 //! | `90016` | no queries with version 1.0 (or, with 1.1/1.2, no queries and no previous session job to reuse) |
 //! | `90017` | a `deleted` section on `AccountingPeriod` |
+//! | `90028` | [`Config::max_running_jobs`] jobs of the same kind (stateful or stateless) are already `submitted` or `executing` |
 //! | `90021` | a `convertToCurrencies` entry that is not a three-letter upper-case code |
 //!
 //! Unknown enum values (`format`, `type`, `encrypted`, `sourceData`, `deleted.format`), and
@@ -93,9 +104,11 @@ mod checks;
 mod data;
 mod fault;
 mod files;
+mod filter;
 mod net;
 mod query;
 mod rng;
+mod select;
 
 use std::fmt;
 use std::io;
@@ -138,6 +151,18 @@ pub struct Config {
     pub faults: Vec<FaultRule>,
     /// The seed of the simulated data and of the IDs (default 1).
     pub seed: u64,
+    /// Whether the data changes after every completed job (default `true`). Tests that
+    /// compare an export with [`LocalServer::records`] turn it off and call
+    /// [`LocalServer::change_data`] between runs instead.
+    pub change_after_each_job: bool,
+    /// The most jobs of each kind (stateful, stateless) that may be `submitted` or
+    /// `executing` at once; a submission beyond it is refused with AQuA's error 90028
+    /// (default 50, Zuora's limit; 0 for no limit).
+    pub max_running_jobs: usize,
+    /// The most records one query may export; a query over it aborts its job, like a
+    /// query over Zuora's processing time (default 2,000, which a full load of `InvoiceItem`
+    /// exceeds; 0 for no limit).
+    pub max_query_rows: usize,
 }
 
 impl Default for Config {
@@ -152,6 +177,9 @@ impl Default for Config {
             segment_rows: 100,
             faults: Vec::new(),
             seed: 1,
+            change_after_each_job: true,
+            max_running_jobs: 50,
+            max_query_rows: 2_000,
         }
     }
 }
@@ -170,6 +198,9 @@ impl fmt::Debug for Config {
             .field("segment_rows", &self.segment_rows)
             .field("faults", &self.faults)
             .field("seed", &self.seed)
+            .field("change_after_each_job", &self.change_after_each_job)
+            .field("max_running_jobs", &self.max_running_jobs)
+            .field("max_query_rows", &self.max_query_rows)
             .finish()
     }
 }
@@ -186,12 +217,30 @@ pub struct Stats {
     pub faults_injected: u64,
     /// Requests to `/oauth/token`.
     pub token_requests: u64,
+    /// Jobs created (a replayed `Idempotency-Key` creates none).
+    pub jobs: u64,
+    /// Submissions refused with error 90028 (too many running jobs).
+    pub concurrency_refusals: u64,
+}
+
+/// The live records of one object, as a job would export them at that moment (see
+/// [`LocalServer::records`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Records {
+    /// The object's name (`Account`).
+    pub object: String,
+    /// The field names, in `select *` order.
+    pub columns: Vec<String>,
+    /// One entry per record, with one cell per column: the CSV text, or `None` for null.
+    pub rows: Vec<Vec<Option<String>>>,
 }
 
 /// A running local AQuA server. Dropping it stops the server too (without waiting).
 pub struct LocalServer {
     addr: SocketAddr,
     counters: Arc<net::Counters>,
+    simulator: Arc<api::Simulator>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -229,7 +278,7 @@ impl LocalServer {
             seed: config.seed,
             request_seq: AtomicU64::new(0),
         });
-        let app = zuora_aqua::server::router(simulator)
+        let app = zuora_aqua::server::router(simulator.clone())
             .fallback(net::not_found)
             .layer(axum::middleware::from_fn_with_state(
                 shared,
@@ -260,6 +309,7 @@ impl LocalServer {
         Ok(LocalServer {
             addr,
             counters,
+            simulator,
             shutdown,
             task: Some(task),
         })
@@ -288,7 +338,28 @@ impl LocalServer {
             connections: c.connections.load(Ordering::Relaxed),
             faults_injected: c.faults.load(Ordering::Relaxed),
             token_requests: c.token_requests.load(Ordering::Relaxed),
+            jobs: c.jobs.load(Ordering::Relaxed),
+            concurrency_refusals: c.concurrency_refusals.load(Ordering::Relaxed),
         }
+    }
+
+    /// Changes the data once, as between two jobs: records are created, updated and deleted
+    /// (see the crate docs). Stateful increments after it report the changes.
+    pub fn change_data(&self) {
+        self.simulator.change_data();
+    }
+
+    /// Purges every result file, as Zuora does three days after a job: downloads of them
+    /// get HTTP 404 from now on. Returns the number of files purged.
+    pub fn expire_files(&self) -> usize {
+        self.simulator.expire_files()
+    }
+
+    /// The live (not deleted) records of `object` (case ignored) as a job would export
+    /// them now with `useQueryLabels`, and with `dateTimeUtc` when `utc`; `None` for an
+    /// unknown object.
+    pub fn records(&self, object: &str, utc: bool) -> Option<Records> {
+        self.simulator.records(object, utc)
     }
 
     /// Stops accepting connections, lets open requests finish (held and delayed requests

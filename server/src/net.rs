@@ -30,6 +30,8 @@ pub(crate) struct Counters {
     pub(crate) connections: AtomicU64,
     pub(crate) faults: AtomicU64,
     pub(crate) token_requests: AtomicU64,
+    pub(crate) jobs: AtomicU64,
+    pub(crate) concurrency_refusals: AtomicU64,
 }
 
 impl Counters {

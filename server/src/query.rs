@@ -5,41 +5,50 @@
 //! ```
 //!
 //! Keywords, object and column names are case-insensitive. A column is `Field` or
-//! `Object.Field` with the queried object. The `where` condition must be present after `where`
-//! and tokenize (closed quotes, balanced parentheses) but is not evaluated: every row of the
-//! object is exported (of a stateful incremental load, every row changed since the session's
-//! previous job). Functions, aliases and joined objects are refused as syntax errors.
+//! `Object.Field` with the queried object. Functions, aliases and joined objects are refused as
+//! syntax errors.
+//!
+//! The `where` condition is evaluated (see the `filter` module): comparisons of a column
+//! with a literal (`=`, `!=`, `<>`, `<`, `<=`, `>`, `>=`), `is [not] null`, joined with `and`,
+//! `or`, `not` and parentheses. Date-time literals are ISO 8601 with a `T`
+//! (`'2024-01-01T00:00:00Z'`, `'2024-01-01T00:00:00-08:00'`, or without an offset in tenant
+//! time), as Zuora expects; a literal that does not fit the column's type is a syntax error.
 
 use crate::data::{OBJECTS, object};
+use crate::filter::{self, Filter};
 
-/// A parsed query: which object, which columns.
+/// A parsed query: which object, which columns, which rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ParsedQuery {
     /// The index of the object in [`OBJECTS`].
     pub(crate) object: usize,
     /// The indices of the selected fields, in the order selected.
     pub(crate) columns: Vec<usize>,
+    /// The `where` condition, if any.
+    pub(crate) filter: Option<Filter>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Token {
+pub(crate) enum Token {
     Word(String),
     Punct(char),
-    Text,
-    Number,
+    /// A string literal, unquoted.
+    Text(String),
+    /// A number (or an unquoted date such as `2024-01-01`), as written.
+    Number(String),
 }
 
 impl Token {
-    fn is_word(&self, keyword: &str) -> bool {
+    pub(crate) fn is_word(&self, keyword: &str) -> bool {
         matches!(self, Token::Word(w) if w.eq_ignore_ascii_case(keyword))
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Token::Word(w) => format!("`{w}`"),
             Token::Punct(c) => format!("`{c}`"),
-            Token::Text => "a string literal".to_owned(),
-            Token::Number => "a number".to_owned(),
+            Token::Text(_) => "a string literal".to_owned(),
+            Token::Number(n) => format!("the number `{n}`"),
         }
     }
 }
@@ -62,35 +71,41 @@ fn tokenize(query: &str) -> Result<Vec<Token>, String> {
             }
             tokens.push(Token::Word(word));
         } else if c.is_ascii_digit() {
-            while chars
+            let mut number = String::new();
+            while let Some(&c) = chars
                 .peek()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
             {
+                number.push(c);
                 chars.next();
             }
-            tokens.push(Token::Number);
+            tokens.push(Token::Number(number));
         } else if c == '\'' {
             chars.next();
             let mut closed = false;
+            let mut text = String::new();
             while let Some(c) = chars.next() {
                 match c {
                     '\\' => {
-                        chars.next();
+                        if let Some(escaped) = chars.next() {
+                            text.push(escaped);
+                        }
                     }
                     '\'' if chars.peek() == Some(&'\'') => {
                         chars.next();
+                        text.push('\'');
                     }
                     '\'' => {
                         closed = true;
                         break;
                     }
-                    _ => {}
+                    _ => text.push(c),
                 }
             }
             if !closed {
                 return Err("a string literal is not closed".to_owned());
             }
-            tokens.push(Token::Text);
+            tokens.push(Token::Text(text));
         } else if ",.*();=<>!+-/%".contains(c) {
             chars.next();
             tokens.push(Token::Punct(c));
@@ -181,6 +196,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery, String> {
     if rest.last() == Some(&Token::Punct(';')) {
         rest = &rest[..rest.len() - 1];
     }
+    let mut condition = None;
     if let Some(first) = rest.first() {
         if !first.is_word("where") {
             return Err(format!(
@@ -188,12 +204,12 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery, String> {
                 first.describe()
             ));
         }
-        let condition = &rest[1..];
-        if condition.is_empty() {
+        let tokens = &rest[1..];
+        if tokens.is_empty() {
             return Err("`where` needs a condition".to_owned());
         }
         let mut depth = 0i32;
-        for t in condition {
+        for t in tokens {
             match t {
                 Token::Punct('(') => depth += 1,
                 Token::Punct(')') => depth -= 1,
@@ -206,6 +222,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery, String> {
         if depth != 0 {
             return Err("unbalanced parentheses in the `where` condition".to_owned());
         }
+        condition = Some(filter::parse(tokens, schema)?);
     }
 
     let columns = if star {
@@ -230,6 +247,7 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery, String> {
     Ok(ParsedQuery {
         object: index,
         columns,
+        filter: condition,
     })
 }
 
@@ -280,6 +298,23 @@ mod tests {
             (
                 "select Id from Account where Id = #",
                 "unexpected character",
+            ),
+            (
+                "select Id from Account where Nope = 1",
+                "unknown column `Nope`",
+            ),
+            ("select Id from Account where Balance = 'x'", "not a number"),
+            (
+                "select Id from Account where UpdatedDate > '2024-01-01 00:00:00'",
+                "date-time",
+            ),
+            (
+                "select Id from Account where Id = 'a' and",
+                "expected a column",
+            ),
+            (
+                "select Id from Account where Id 'a'",
+                "expected a comparison",
             ),
         ] {
             let err = parse(query).unwrap_err();

@@ -257,8 +257,10 @@ async fn a_big_stateful_full_load_is_segmented() {
     let segments = b.segments.clone().expect("segments");
     assert_eq!(segments.len(), 3);
     assert_eq!(records(&job, 0), 300);
-    // 240 rows: segmented too (the where clause is not evaluated).
-    assert_eq!(batch(&job, 1).segments.as_ref().map(Vec::len), Some(3));
+    // The where clause is evaluated: 12 periods of 2024, one file.
+    assert_eq!(records(&job, 1), 12);
+    assert!(batch(&job, 1).segments.is_none());
+    assert!(batch(&job, 1).file_id.is_some());
     let mut ids = Vec::new();
     for segment in &segments {
         let (_, bytes) = download(&client, segment).await;
@@ -280,7 +282,7 @@ async fn a_big_stateful_full_load_is_segmented() {
         .download_job_results(&job, &dir.0, DownloadOptions::default().decompress(true))
         .await
         .expect("downloaded");
-    assert_eq!(files.len(), 6);
+    assert_eq!(files.len(), 4);
     assert!(
         files[0].path.ends_with("Account.part001.csv"),
         "{:?}",

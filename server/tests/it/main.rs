@@ -4,6 +4,7 @@
 mod auth;
 mod faults;
 mod flow;
+mod replication;
 mod resume;
 mod schema;
 mod support;
