@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use zuora_aqua::runtime::{DownloadError, Error as RuntimeError, RetryConfig};
@@ -21,7 +21,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(code: u8, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
         Failure {
             code,
             message: message.into(),
@@ -38,7 +38,7 @@ impl Failure {
 }
 
 /// The exit code of a client error.
-fn code_of<E>(err: &RuntimeError<E>) -> u8 {
+pub(crate) fn code_of<E>(err: &RuntimeError<E>) -> u8 {
     match err {
         RuntimeError::InvalidRequest { .. } => exit::USAGE,
         RuntimeError::Transport(_) => exit::NETWORK,
@@ -119,7 +119,7 @@ fn environment(name: &str) -> Result<Environment, Failure> {
         })
 }
 
-fn client(global: &Global) -> Result<Client, Failure> {
+pub(crate) fn client(global: &Global) -> Result<Client, Failure> {
     let base_url = match (&global.base_url, &global.env) {
         (Some(url), _) => url.clone(),
         (None, Some(env)) => environment(env)?.base_url().to_owned(),
@@ -254,8 +254,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
         },
+        Command::Export(args) => crate::export::run(&cli.global, args, format).await?,
         Command::Server { port, faults } => serve(port, faults).await?,
-        Command::Demo { dir } => demo(dir).await?,
+        Command::Demo { dir } => crate::demo::run(dir).await?,
     }
     Ok(())
 }
@@ -494,11 +495,12 @@ async fn download_file(
     result.map_err(|e| Failure::from(Error::from(e)))
 }
 
-async fn start_server(port: u16, faults: &[String]) -> Result<aqua_server::LocalServer, Failure> {
-    let mut config = aqua_server::Config {
-        port,
-        ..aqua_server::Config::default()
-    };
+pub(crate) async fn start_server(
+    port: u16,
+    faults: &[String],
+    base: aqua_server::Config,
+) -> Result<aqua_server::LocalServer, Failure> {
+    let mut config = aqua_server::Config { port, ..base };
     for rule in faults {
         let rule: aqua_server::FaultRule = rule
             .parse()
@@ -511,7 +513,7 @@ async fn start_server(port: u16, faults: &[String]) -> Result<aqua_server::Local
 }
 
 async fn serve(port: u16, faults: Vec<String>) -> Result<(), Failure> {
-    let server = start_server(port, &faults).await?;
+    let server = start_server(port, &faults, aqua_server::Config::default()).await?;
     println!("local AQuA server listening on {}", server.addr());
     println!("  REST base URL:   {}", server.rest_url());
     println!("  legacy base URL: {}", server.legacy_url());
@@ -520,112 +522,5 @@ async fn serve(port: u16, faults: Vec<String>) -> Result<(), Failure> {
     println!("press Ctrl-C to stop");
     // Runs until Ctrl-C, which `main` reports as an interruption (exit code 130).
     std::future::pending::<()>().await;
-    Ok(())
-}
-
-async fn demo(dir: Option<PathBuf>) -> Result<(), Failure> {
-    let started = Instant::now();
-    let server = start_server(0, &[]).await?;
-    println!(
-        "aqua demo: local AQuA server started in-process at {}",
-        server.rest_url()
-    );
-    let client = Client::with_base_url(
-        &server.rest_url(),
-        Credentials::oauth("demo-client", "demo-secret"),
-    )
-    .map_err(|e| Failure::new(exit::FAILURE, e.to_string()))?;
-    let dir = dir
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("aqua-demo-{}", std::process::id())));
-    let (partner, project) = ("demo", "aqua-demo");
-
-    for run in 1..=2 {
-        let kind = if run == 1 {
-            "full load"
-        } else {
-            "incremental load"
-        };
-        println!();
-        println!(
-            "[run {run}: {kind}] submitting a stateful job (partner {partner}, project {project})"
-        );
-        let request = SubmitJobRequest::new()
-            .name(format!("aqua-demo-{run}"))
-            .format(RequestedFormat::Csv)
-            .version("1.1")
-            .use_query_labels(true)
-            .partner(partner)
-            .project(project)
-            .queries([
-                Query::new("select Id, Name, AccountNumber, Balance, Status from Account")
-                    .name("Account")
-                    .type_(QueryType::Zoqlexport),
-                Query::new("select Id, AccountId, InvoiceDate, Amount, Status from Invoice")
-                    .name("Invoice")
-                    .type_(QueryType::Zoqlexport),
-            ]);
-        let job = client.submit_job(request).await?;
-        let id = job.id.clone().unwrap_or_default();
-        println!(
-            "  submitted job {id} ({} batches)",
-            job.batches.as_ref().map_or(0, Vec::len)
-        );
-        let job = wait(&client, &id, Duration::from_secs(60)).await?;
-        println!(
-            "  job {id} is {}",
-            job.status.as_ref().map_or("?", |s| s.as_str())
-        );
-        for b in job.batches.iter().flatten() {
-            println!(
-                "    {:<8} {:>5} records  full={}  files: {}",
-                b.name.as_deref().unwrap_or("?"),
-                b.record_count.as_ref().map_or(0, |c| c.get()),
-                b.full.map_or("?".to_owned(), |f| f.to_string()),
-                zuora_aqua::batch_files(b).join(", ")
-            );
-        }
-        let run_dir = dir.join(format!("run{run}"));
-        let files = download_results(&client, &job, &run_dir, false, false).await?;
-        println!(
-            "  downloaded {} files into {}",
-            files.len(),
-            run_dir.display()
-        );
-        let mut shown = std::collections::HashSet::new();
-        for f in &files {
-            println!("    {} ({} bytes)", f.path.display(), f.bytes);
-            // A preview of each batch's first file.
-            if !shown.insert(f.batch.clone()) {
-                continue;
-            }
-            let text = tokio::fs::read_to_string(&f.path).await.unwrap_or_default();
-            let mut lines = text.lines();
-            for line in lines.by_ref().take(3) {
-                println!("      | {line}");
-            }
-            let rest = lines.count();
-            if rest > 0 {
-                println!("      | … {rest} more rows");
-            }
-        }
-        let last = client.get_last_completed_job(partner, project).await?;
-        println!(
-            "  last completed job of {partner}/{project}: {} ({})",
-            last.id.as_deref().unwrap_or("?"),
-            if last.id == job.id {
-                "the job just run"
-            } else {
-                "another job"
-            }
-        );
-    }
-    let stats = server.stats();
-    server.shutdown().await;
-    println!();
-    println!(
-        "aqua demo: done in {:.1} s; the local server answered {} requests",
-        started.elapsed().as_secs_f64(),
-        stats.requests
-    );
     Ok(())
 }

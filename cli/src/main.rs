@@ -4,6 +4,8 @@
 //! argument parsing, credentials from the environment, output, progress and exit codes.
 
 mod commands;
+mod demo;
+mod export;
 mod output;
 mod signals;
 
@@ -32,6 +34,8 @@ pub mod exit {
     pub const DEADLINE: u8 = 7;
     /// A local file could not be written (nothing is left at the target).
     pub const FILE: u8 = 8;
+    /// `aqua export` cannot continue incrementally: run it again with `--full-reload`.
+    pub const FULL_RELOAD: u8 = 9;
     /// Hung up: the terminal closed, or `SIGHUP` (128 + 1; nothing partial is left behind).
     pub const HUNG_UP: u8 = 129;
     /// Interrupted with Ctrl-C, or `SIGINT` (128 + 2; nothing partial is left behind).
@@ -50,8 +54,9 @@ Exit codes:
   1 unexpected failure       6 the job failed (error, aborted, cancelled)
   2 usage or configuration   7 the job did not finish before the deadline
   3 authentication failed    8 a local file could not be written
-  4 Zuora reported an error  130 interrupted (Ctrl-C, SIGINT)
-  129 hung up (SIGHUP)       143 terminated (SIGTERM)
+  4 Zuora reported an error  9 export needs --full-reload
+  129 hung up (SIGHUP)       130 interrupted (Ctrl-C, SIGINT)
+  143 terminated (SIGTERM)
 After a signal, nothing partial is left behind: a file being written is removed.
 
 Try it without a Zuora tenant: `aqua demo`, or `aqua server` in one shell and
@@ -115,6 +120,9 @@ enum Command {
     /// Download result files.
     #[command(subcommand)]
     File(FileCommand),
+    /// Keep a local copy of Zuora objects up to date, exactly once (a stateful AQuA
+    /// session, windows for big objects, deleted records).
+    Export(export::ExportArgs),
     /// List the documented environments and their base URLs.
     Environments,
     /// Run the local AQuA server until Ctrl-C.
@@ -126,10 +134,10 @@ enum Command {
         #[arg(long = "fault", value_name = "RULE")]
         faults: Vec<String>,
     },
-    /// Run the whole flow against a local server started in-process: submit, wait, download,
-    /// read the last completed job.
+    /// Run an export twice against a local server started in-process (a full load, then an
+    /// incremental one) and print the row counts.
     Demo {
-        /// Where the result files go (default: a new directory under the system's temporary
+        /// Where the database goes (default: a new directory under the system's temporary
         /// directory).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,

@@ -1384,57 +1384,36 @@ fn demo_runs_to_completion() {
             .starts_with("aqua demo: local AQuA server started in-process at http://127.0.0.1:"),
         "{run}"
     );
-    let submitted: Vec<&str> = lines
-        .iter()
-        .filter_map(|l| l.strip_prefix("  submitted job "))
-        .map(|rest| rest.split(' ').next().unwrap_or_default())
-        .collect();
-    assert_eq!(submitted.len(), 2, "{run}");
-    for id in &submitted {
-        assert!(is_id(id), "{run}");
-        assert!(
-            lines.contains(&format!("  job {id} is completed").as_str()),
-            "{run}"
-        );
-        assert!(
-            lines.contains(
-                &format!("  last completed job of demo/aqua-demo: {id} (the job just run)")
-                    .as_str()
-            ),
-            "{run}"
-        );
+    // Two runs: a full load, then an incremental one, with a summary line per object.
+    let loads = |object: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.starts_with(&format!("{object} ")))
+            .map(|l| l.split_whitespace().nth(2).unwrap_or_default().to_owned())
+            .collect()
+    };
+    for object in ["Account", "Invoice", "AccountingPeriod", "InvoiceItem"] {
+        assert_eq!(loads(object), ["full", "incremental"], "{object}\n{run}");
     }
-    assert_ne!(submitted[0], submitted[1]);
+    assert!(lines.contains(&"[run 1: full load]"), "{run}");
+    assert!(lines.contains(&"[run 2: incremental load]"), "{run}");
+    // The row counts are those of the database.
+    let db = dir.path().join("aqua-demo.db");
+    let conn = rusqlite::Connection::open(&db).expect("the demo's database");
+    for object in ["Account", "Invoice", "AccountingPeriod", "InvoiceItem"] {
+        let count: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {object}"), [], |r| r.get(0))
+            .expect("a table per object");
+        let line = format!("  {object:<18} {count:>6}");
+        assert!(lines.contains(&line.as_str()), "missing `{line}`\n{run}");
+        assert!(count > 0);
+    }
     assert!(
         lines
             .last()
             .is_some_and(|l| l.starts_with("aqua demo: done in ")),
         "{run}"
     );
-
-    // Run 1 is a full load (segmented), run 2 an incremental one.
-    let run1 = dir.path().join("run1");
-    let run2 = dir.path().join("run2");
-    assert!(
-        entries(&run1).contains(&"Account.part001.csv".to_owned()),
-        "{run}"
-    );
-    assert!(
-        entries(&run1).contains(&"Invoice.part001.csv".to_owned()),
-        "{run}"
-    );
-    assert_eq!(entries(&run2), ["Account.csv", "Invoice.csv"]);
-    for dir in [&run1, &run2] {
-        for name in entries(dir) {
-            let header = first_line(&dir.join(&name));
-            let expected = if name.starts_with("Account") {
-                "Account.Id,Account.Name,Account.AccountNumber,Account.Balance,Account.Status"
-            } else {
-                "Invoice.Id,Invoice.AccountId,Invoice.InvoiceDate,Invoice.Amount,Invoice.Status"
-            };
-            assert_eq!(header, expected, "{}", dir.join(&name).display());
-        }
-    }
 }
 
 #[cfg(unix)]
@@ -1500,12 +1479,21 @@ fn help_lists_the_exit_codes_and_the_credential_variables() {
         "  1 unexpected failure       6 the job failed (error, aborted, cancelled)",
         "  2 usage or configuration   7 the job did not finish before the deadline",
         "  3 authentication failed    8 a local file could not be written",
-        "  4 Zuora reported an error  130 interrupted (Ctrl-C, SIGINT)",
-        "  129 hung up (SIGHUP)       143 terminated (SIGTERM)",
+        "  4 Zuora reported an error  9 export needs --full-reload",
+        "  129 hung up (SIGHUP)       130 interrupted (Ctrl-C, SIGINT)",
+        "  143 terminated (SIGTERM)",
     ] {
         assert!(help.lines().any(|l| l == line), "missing `{line}`\n{run}");
     }
-    for command in ["last-job", "job", "file", "environments", "server", "demo"] {
+    for command in [
+        "last-job",
+        "job",
+        "file",
+        "export",
+        "environments",
+        "server",
+        "demo",
+    ] {
         assert!(
             help.lines()
                 .any(|l| l.trim_start().starts_with(&format!("{command} "))),

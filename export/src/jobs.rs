@@ -226,6 +226,12 @@ impl<D: Destination> Ctx<'_, D> {
             let (partner, project) = (text("partner"), text("project"));
             if let Some(last) = self.last_completed(&partner, &project).await? {
                 if last.name.as_deref() == Some(job.name.as_str()) {
+                    tracing::info!(
+                        task,
+                        job = last.id.as_deref().unwrap_or_default(),
+                        "the recorded submission is the session's last completed job: \
+                         recovered without sending it again"
+                    );
                     self.status(
                         task,
                         last.id.as_deref(),
@@ -237,6 +243,12 @@ impl<D: Destination> Ctx<'_, D> {
             }
         }
         if job.job_id.is_none() {
+            if self.pending_at_start.contains(key) {
+                tracing::info!(
+                    task,
+                    "sending the recorded submission again, with its idempotency key"
+                );
+            }
             let accepted = self.submit(job.clone(), task).await?;
             seam::reached("submitted");
             job = self.job(key)?;

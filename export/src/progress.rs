@@ -36,11 +36,6 @@ pub enum Event {
         /// The rows written.
         rows: u64,
     },
-    /// A task is done.
-    Done {
-        /// The task.
-        task: String,
-    },
     /// A remark for the summary and the log (also in [`Summary::notes`]).
     Note(String),
 }
