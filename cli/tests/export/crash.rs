@@ -63,22 +63,25 @@ fn a_kill_after_submit_is_recovered_through_the_last_completed_job() {
 
 #[test]
 fn a_kill_after_submit_is_recovered_through_the_idempotency_key() {
-    // The killed run's job is still queued at the rerun: the same request with the same key
-    // gets the same job back.
-    let (setup, summary, log) = killed_after(
-        Config {
-            submitted_for: Duration::from_millis(1500),
-            ..config()
-        },
-        "submitted",
-        Duration::ZERO,
-    );
-    assert_recovered(&setup, &summary);
+    // The killed run's job is still queued at the rerun (jobs wait 2 s here): the same
+    // request with the same key gets the same job back. Killed during the first full load.
+    let setup = Setup::new(Config {
+        submitted_for: Duration::from_secs(2),
+        ..config()
+    });
+    let args = stateful_args();
+    setup.kill_at("submitted", &args);
+    let (summary, log) = setup.export_logged(&args);
+    setup.assert_equal(&STATEFUL);
     assert!(log.contains("with its idempotency key"), "{log}");
     assert!(
         !log.contains("is the session's last completed job"),
         "{log}"
     );
+    assert_eq!(summary["jobs_recovered"], 1, "{summary}");
+    assert_eq!(count(&summary, "Account", "inserted"), 300, "{summary}");
+    // The killed run's job and the rerun's own: no second job for the same load.
+    assert_eq!(setup.server.stats().jobs, 2, "{summary}");
 }
 
 #[test]
