@@ -70,6 +70,22 @@ fn gone(e: &zuora_aqua::Error) -> bool {
             .is_some_and(|s| s.as_u16() == 404 || s.as_u16() == 410)
 }
 
+/// Whether a submission was refused for good, so that no job exists: an AQuA error inside
+/// HTTP 200 (a validation error such as 90005), a request refused before sending, failed
+/// authentication, or an HTTP 4xx other than 408 and 429. After anything else (a broken
+/// connection, a 5xx) the job may exist, and the record stays to be recovered.
+fn refused(e: &zuora_aqua::Error) -> bool {
+    use zuora_aqua::runtime::Error as E;
+    match e {
+        E::Api(_) | E::InvalidRequest { .. } | E::Auth(_) => true,
+        E::Status(s) => {
+            let code = s.status.as_u16();
+            (400..500).contains(&code) && code != 408 && code != 429
+        }
+        _ => false,
+    }
+}
+
 /// `delay` scaled into `[delay/2, delay]`, so that waiting exports do not retry in step.
 fn jitter(delay: Duration) -> Duration {
     let fraction = (Uuid::new_v4().as_u128() % 1000) as f64 / 1000.0;
@@ -199,6 +215,11 @@ impl<D: Destination> Ctx<'_, D> {
                     self.store.commit(vec![Change::Job(job.clone())]).await?;
                 }
                 Err(e) => {
+                    if refused(&e) {
+                        // AQuA created no job: the record goes, so that a corrected run
+                        // does not send the refused request again.
+                        self.forget(&job.key).await?;
+                    }
                     return Err(JobError::Fail(ExportError::request(
                         format!("submitting the {task}"),
                         e,

@@ -211,6 +211,23 @@ fn usage_errors_exit_2_before_anything_is_sent() {
 }
 
 #[test]
+fn an_aqua_error_inside_http_200_exits_4_and_a_corrected_run_goes_on() {
+    let setup = Setup::new(config());
+    let outcome = setup.run(&["--object", "Account=select Id, Nope from Account"]);
+    assert_eq!(outcome.code, 4, "{outcome:?}");
+    let lines: Vec<&str> = outcome.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{outcome:?}");
+    assert!(
+        lines[0].contains("90005") && lines[0].contains("Nope"),
+        "{outcome:?}"
+    );
+    // The refused submission is not kept: the corrected query runs.
+    let summary = setup.export(&["--object", "Account=select Id, Name from Account"]);
+    assert_eq!(count(&summary, "Account", "inserted"), 300);
+    assert_eq!(summary["jobs_recovered"], 0);
+}
+
+#[test]
 fn one_export_at_a_time_per_database() {
     let setup = Setup::new(Config {
         submitted_for: std::time::Duration::from_secs(30),
