@@ -53,6 +53,11 @@ export AQUA_FILE_ID
 st=("$venv/bin/schemathesis" --config-file .ci/schemathesis/schemathesis.toml --no-color run spec/aqua.yaml)
 report=target/schemathesis
 rm -rf "$report"
-# Every operation on the REST base URL, except createToken, whose own servers are host roots.
-"${st[@]}" --url "$origin/v1" --exclude-operation-id createToken --report junit --report-dir "$report/rest"
+# Each operation on the servers that serve it: the REST base URL (all but createToken, whose
+# own servers are host roots, and the legacy hosts' file path), the legacy base URL (all but
+# createToken and the REST file path), and the origin (createToken).
+"${st[@]}" --url "$origin/v1" --exclude-operation-id createToken --exclude-operation-id downloadLegacyFile \
+  --report junit --report-dir "$report/rest"
+"${st[@]}" --url "$origin/apps/api" --exclude-operation-id createToken --exclude-operation-id downloadFile \
+  --report junit --report-dir "$report/legacy"
 "${st[@]}" --url "$origin" --include-operation-id createToken --report junit --report-dir "$report/token"

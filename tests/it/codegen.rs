@@ -79,6 +79,33 @@ fn the_model_has_what_the_spec_documents() {
         );
     };
     assert_eq!(error_unless_field.as_deref(), Some("id"));
+
+    // The legacy file path is a path of its own for standard tools (`/file/{file-id}` with the
+    // legacy hosts as its `servers`), and a path variant of `downloadFile` for the client.
+    assert!(api.operations.iter().all(|o| o.id != "downloadLegacyFile"));
+    let download = api
+        .operations
+        .iter()
+        .find(|o| o.id == "downloadFile")
+        .expect("downloadFile");
+    let variants: Vec<(&str, String)> = download
+        .path_variants
+        .iter()
+        .map(|variant| {
+            let path = variant
+                .parts
+                .iter()
+                .map(|p| match p {
+                    aqua_codegen::model::PathPart::Literal(text) => text.clone(),
+                    aqua_codegen::model::PathPart::Param(i) => {
+                        format!("{{{}}}", download.params[*i].wire)
+                    }
+                })
+                .collect::<String>();
+            (variant.server_path.as_str(), path)
+        })
+        .collect();
+    assert_eq!(variants, [("/apps/api", "/file/{file-id}".to_owned())]);
 }
 
 /// A case-insensitive enum lists each spelling Zuora documents (`CSV` and `csv`), so that

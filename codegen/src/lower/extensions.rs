@@ -106,6 +106,7 @@ pub(super) const KNOWN: &[(&str, Place)] = &[
     (ErrorInBody::NAME, ErrorInBody::PLACE),
     (Poll::NAME, Poll::PLACE),
     (PathVariants::NAME, PathVariants::PLACE),
+    (VariantOf::NAME, VariantOf::PLACE),
     (Transport::NAME, Transport::PLACE),
     (IdempotencyKey::NAME, IdempotencyKey::PLACE),
     (RawHttp::NAME, RawHttp::PLACE),
@@ -201,6 +202,16 @@ pub(super) struct PathVariants(pub Vec<Value>);
 
 impl Extension for PathVariants {
     const NAME: &'static str = "x-aqua-path-variants";
+    const PLACE: Place = Place::Operation;
+}
+
+/// `x-aqua-variant-of` on an operation: the operation it is, on the servers of its path item
+/// (see `Lowerer::fold_variant`).
+#[derive(Debug, Deserialize)]
+pub(super) struct VariantOf(pub String);
+
+impl Extension for VariantOf {
+    const NAME: &'static str = "x-aqua-variant-of";
     const PLACE: Place = Place::Operation;
 }
 

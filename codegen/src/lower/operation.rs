@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 
 use openapiv3::{PathItem, ReferenceOr};
 
+use super::extensions::{Extension, VariantOf};
+use super::paths::VariantOp;
 use super::{Lowerer, join_docs};
 use crate::diag::Pointer;
 use crate::model::{Method, Operation, SecurityScheme, TypeRef};
@@ -43,6 +45,7 @@ impl<'a> Lowerer<'a> {
         security: &[SecurityScheme],
     ) -> (Vec<Operation>, Option<TypeRef>) {
         let mut ops = Vec::new();
+        let mut variants = Vec::new();
         let known: BTreeSet<&str> = security.iter().map(|s| s.key.as_str()).collect();
         let doc = self.doc;
         for (path, item) in &doc.paths.paths {
@@ -55,12 +58,7 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
             };
-            if !item.servers.is_empty() {
-                self.diags.error(
-                    at_path.push("servers"),
-                    "per-path `servers` are not supported yet",
-                );
-            }
+            self.path_servers(item, &at_path);
             let methods = [
                 (Method::Get, "get", &item.get),
                 (Method::Put, "put", &item.put),
@@ -73,6 +71,16 @@ impl<'a> Lowerer<'a> {
             ];
             for (method, key, op) in methods {
                 let Some(op) = op else { continue };
+                if op.extensions.contains_key(VariantOf::NAME) {
+                    variants.push(VariantOp {
+                        path,
+                        item,
+                        op,
+                        method,
+                        at: at_path.push(key),
+                    });
+                    continue;
+                }
                 let id = match &op.operation_id {
                     Some(id) => id.clone(),
                     None => derived_operation_id(method, path),
@@ -94,6 +102,9 @@ impl<'a> Lowerer<'a> {
                     ops.push(o);
                 }
             }
+        }
+        for variant in &variants {
+            self.fold_variant(&mut ops, variant);
         }
         // One error type for the whole client when every operation that documents error bodies
         // agrees; otherwise each operation keeps its own.

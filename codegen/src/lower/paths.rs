@@ -1,12 +1,15 @@
-//! Path templates (`/jobs/{id}`) and `x-aqua-path-variants`.
+//! Path templates (`/jobs/{id}`), `x-aqua-path-variants`, path items' `servers`, and operations
+//! that are `x-aqua-variant-of` another (its path on other servers).
 
 use std::collections::BTreeSet;
 
+use openapiv3::{Parameter, PathItem};
+
 use super::Lowerer;
-use super::extensions::{Extension, Invalid, PathVariant, PathVariants};
+use super::extensions::{Extension, Invalid, PathVariant, PathVariants, VariantOf};
 use super::operation::OperationContext;
 use crate::diag::Pointer;
-use crate::model::{self, Param, ParamLocation, PathPart};
+use crate::model::{self, Method, Operation, Param, ParamLocation, PathPart};
 
 impl<'a> Lowerer<'a> {
     /// The operation's path split into parts, and its `x-aqua-path-variants`. Every path
@@ -122,5 +125,188 @@ impl<'a> Lowerer<'a> {
             }
         }
         Some((parts, used))
+    }
+}
+
+/// An operation with `x-aqua-variant-of`: the same operation as another, on the servers of
+/// its path item, at its own path. It gets no method of its own; it becomes a path variant of
+/// the other operation.
+pub(super) struct VariantOp<'a> {
+    pub path: &'a str,
+    pub item: &'a PathItem,
+    pub op: &'a openapiv3::Operation,
+    pub method: Method,
+    pub at: Pointer,
+}
+
+impl<'a> Lowerer<'a> {
+    /// Checks a path item's `servers`: each must be one of the document's servers (they tell
+    /// other tools which servers serve the path; the generated client sends every request to
+    /// its own base URL).
+    pub(super) fn path_servers(&mut self, item: &PathItem, at_path: &Pointer) {
+        let known: Vec<&str> = self
+            .doc
+            .servers
+            .iter()
+            .map(|s| s.url.trim_end_matches('/'))
+            .collect();
+        for (i, server) in item.servers.iter().enumerate() {
+            let url = server.url.trim_end_matches('/');
+            if !known.contains(&url) {
+                self.diags.error(
+                    at_path.push("servers").push(i),
+                    format!(
+                        "per-path `servers` must be servers of the document, and `{url}` is not one"
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Makes `variant` a path variant of the operation it names in `x-aqua-variant-of`: for
+    /// the server path its path item's `servers` share, the client sends its path template.
+    pub(super) fn fold_variant(&mut self, ops: &mut [Operation], variant: &VariantOp<'a>) {
+        let at_of = variant.at.push(VariantOf::NAME);
+        let of = self.extension::<VariantOf>(&variant.op.extensions, &variant.at);
+        let Some(target) = of
+            .and_then(Result::ok)
+            .and_then(|VariantOf(id)| ops.iter_mut().find(|o| o.id == id))
+        else {
+            self.diags.error(
+                &at_of,
+                "`x-aqua-variant-of` must name another operation of the document (not a variant)",
+            );
+            return;
+        };
+        if target.method != variant.method {
+            self.diags.error(
+                &at_of,
+                format!(
+                    "a variant must have the method of the operation it is a variant of ({})",
+                    target.method.as_str()
+                ),
+            );
+            return;
+        }
+        let server_paths: BTreeSet<String> = variant
+            .item
+            .servers
+            .iter()
+            .map(|s| {
+                let url = s.url.trim_end_matches('/');
+                let rest = url.split_once("://").map_or(url, |(_, r)| r);
+                rest.find('/')
+                    .map_or(String::new(), |i| rest[i..].to_owned())
+            })
+            .collect();
+        let server_path = match server_paths.len() {
+            1 => server_paths.into_iter().next().unwrap_or_default(),
+            _ => {
+                self.diags.error(
+                    &at_of,
+                    "a variant's path item needs `servers`, all with the same path (such as `https://www.zuora.com/apps/api`)",
+                );
+                return;
+            }
+        };
+        // The variant declares the operation's parameters again, for other tools.
+        let declared: BTreeSet<(String, &'static str)> = self.declared_params(variant);
+        let expected: BTreeSet<(String, &'static str)> = target
+            .params
+            .iter()
+            .map(|p| (p.wire.clone(), location_name(p.location)))
+            .collect();
+        if declared != expected {
+            self.diags.error(
+                variant.at.push("parameters"),
+                format!(
+                    "a variant must have the parameters of the operation it is a variant of (`{}`)",
+                    target.id
+                ),
+            );
+            return;
+        }
+        let template_at = Pointer::root().push("paths").push(variant.path);
+        let Some((parts, used)) =
+            self.template(variant.path, &target.params, &template_at, &variant.at)
+        else {
+            return;
+        };
+        let path_params: BTreeSet<usize> = (0..target.params.len())
+            .filter(|&i| target.params[i].location == ParamLocation::Path)
+            .collect();
+        if used != path_params {
+            self.diags.error(
+                template_at,
+                "a path variant must use the same path parameters as the path",
+            );
+            return;
+        }
+        if target
+            .path_variants
+            .iter()
+            .any(|v| v.server_path == server_path)
+        {
+            self.diags.error(
+                at_of,
+                format!(
+                    "`{}` already has a path for the server path `{server_path}`",
+                    target.id
+                ),
+            );
+            return;
+        }
+        target.path_variants.push(model::PathVariant {
+            server_path,
+            parts,
+            docs: variant.op.description.clone(),
+        });
+    }
+
+    /// The names and locations of the parameters `variant` declares (path item's and its own).
+    fn declared_params(&mut self, variant: &VariantOp<'a>) -> BTreeSet<(String, &'static str)> {
+        let mut out = BTreeSet::new();
+        let item_at = Pointer::root()
+            .push("paths")
+            .push(variant.path)
+            .push("parameters");
+        let listed = variant
+            .item
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, item_at.push(i)))
+            .chain(
+                variant
+                    .op
+                    .parameters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, variant.at.push("parameters").push(i))),
+            )
+            .collect::<Vec<_>>();
+        for (p, at) in listed {
+            if let Some((param, _)) =
+                self.resolve(p, &at, "#/components/parameters/", |c| &c.parameters)
+            {
+                let location = location_name(match param {
+                    Parameter::Query { .. } => ParamLocation::Query,
+                    Parameter::Header { .. } => ParamLocation::Header,
+                    Parameter::Path { .. } => ParamLocation::Path,
+                    Parameter::Cookie { .. } => ParamLocation::Cookie,
+                });
+                out.insert((param.parameter_data_ref().name.clone(), location));
+            }
+        }
+        out
+    }
+}
+
+fn location_name(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Path => "path",
+        ParamLocation::Cookie => "cookie",
     }
 }
