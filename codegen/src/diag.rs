@@ -12,24 +12,56 @@ pub struct Span {
     pub column: usize,
 }
 
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The generator could still emit a sound client, and says what it generated instead (a
+    /// `serde_json::Value`, raw bytes, an operation left out…). Denied with
+    /// [`Options::deny_warnings`](crate::Options::deny_warnings).
+    Warning,
+    /// The document cannot be generated.
+    Error,
+}
+
+impl Severity {
+    /// `error` or `warning`, as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// One problem found in a spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether it stops generation.
+    pub severity: Severity,
     /// JSON pointer of the offending node, in URI-fragment form (`#/paths/~1jobs/get`).
     pub pointer: String,
     /// Where the node starts in the source, when the loader could tell.
     pub span: Option<Span>,
-    /// What is wrong, in one sentence.
+    /// What is wrong, in one sentence (for a warning: and what was generated instead).
     pub message: String,
 }
 
 impl Diagnostic {
-    /// A diagnostic at `pointer` (a JSON pointer such as `#/components/schemas/Job`).
+    /// An error at `pointer` (a JSON pointer such as `#/components/schemas/Job`).
     pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
+            severity: Severity::Error,
             pointer: pointer.into(),
             span: None,
             message: message.into(),
+        }
+    }
+
+    /// A warning at `pointer`.
+    pub fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::new(pointer, message)
         }
     }
 }
@@ -52,9 +84,15 @@ impl Diagnostics {
         }
     }
 
-    /// Records a problem at `pointer`.
+    /// Records an error at `pointer`: the document cannot be generated.
     pub fn error(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
         self.items.push(Diagnostic::new(pointer, message));
+    }
+
+    /// Records a warning at `pointer`: `message` says what is wrong and what was generated
+    /// instead.
+    pub fn warning(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.items.push(Diagnostic::warning(pointer, message));
     }
 
     /// Whether no problem was recorded.
@@ -62,13 +100,57 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
-    /// Ends a phase: `Err(self)` when anything was recorded.
+    /// Whether an error (not only warnings) was recorded.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// The warnings, in the order they were found.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// Ends a phase: `Err(self)`, warnings included, when an error was recorded; otherwise the
+    /// warnings stay here for the next phase.
     pub fn check(&mut self) -> Result<(), Diagnostics> {
-        if self.items.is_empty() {
-            Ok(())
-        } else {
+        if self.has_errors() {
             Err(std::mem::take(self))
+        } else {
+            Ok(())
         }
+    }
+
+    /// Makes every warning an error (what `--deny-warnings` does); the messages stay as they
+    /// are.
+    pub fn deny_warnings(&mut self) {
+        for d in &mut self.items {
+            d.severity = Severity::Error;
+        }
+    }
+
+    /// Adds the problems of `other` after these.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    /// One `cargo:warning=` line per line of each warning, for build scripts: cargo shows them
+    /// when the build script runs.
+    pub fn cargo_warnings(&self) -> String {
+        let mut out = String::new();
+        for d in self.warnings() {
+            let one = Diagnostics {
+                source_name: self.source_name.clone(),
+                items: vec![d.clone()],
+            };
+            for line in one.to_string().lines() {
+                out.push_str("cargo:warning=");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
     }
 
     /// Fills in source positions from `spans` where the pointer is known.
@@ -91,7 +173,7 @@ impl fmt::Display for Diagnostics {
                 Some(s) => write!(f, "{}:{}:{}: ", self.source_name, s.line, s.column)?,
                 None => write!(f, "{}: ", self.source_name)?,
             }
-            write!(f, "error at {}: {}", d.pointer, d.message)?;
+            write!(f, "{} at {}: {}", d.severity.as_str(), d.pointer, d.message)?;
         }
         Ok(())
     }
@@ -156,5 +238,52 @@ impl From<Pointer> for String {
 impl From<&Pointer> for String {
     fn from(p: &Pointer) -> String {
         p.0.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two() -> Diagnostics {
+        let mut d = Diagnostics::new("t.yaml");
+        d.warning("#/a", "a fallback\nsecond line");
+        d.items.push(Diagnostic {
+            span: Some(Span { line: 3, column: 5 }),
+            ..Diagnostic::warning("#/b", "another")
+        });
+        d
+    }
+
+    #[test]
+    fn warnings_alone_pass_a_phase_and_stay_for_the_next() {
+        let mut d = two();
+        assert!(d.check().is_ok());
+        assert_eq!(d.warnings().count(), 2);
+        d.error("#/c", "broken");
+        let err = d.check().unwrap_err();
+        assert_eq!(err.items.len(), 3, "the warnings travel with the error");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn severities_are_printed_and_denied() {
+        let mut d = two();
+        assert_eq!(
+            d.to_string(),
+            "t.yaml: warning at #/a: a fallback\nsecond line\nt.yaml:3:5: warning at #/b: another"
+        );
+        assert_eq!(
+            d.cargo_warnings(),
+            "cargo:warning=t.yaml: warning at #/a: a fallback\ncargo:warning=second line\ncargo:warning=t.yaml:3:5: warning at #/b: another\n"
+        );
+        d.deny_warnings();
+        assert!(d.has_errors());
+        assert_eq!(d.warnings().count(), 0);
+        assert_eq!(
+            d.to_string(),
+            "t.yaml: error at #/a: a fallback\nsecond line\nt.yaml:3:5: error at #/b: another"
+        );
+        assert_eq!(d.cargo_warnings(), "");
     }
 }

@@ -11,7 +11,11 @@
 //!
 //! Every stage reports problems as [`Diagnostics`] that name the offending node by JSON pointer
 //! (and line and column); the generator never panics on bad input and never skips a construct
-//! silently. The same spec always produces byte-identical code.
+//! silently. A problem is an error when the document cannot be generated, and a warning when
+//! the generator still emits a sound client and says what it generated instead (a schema it
+//! cannot type becomes `serde_json::Value`, an operation it cannot generate is left out…).
+//! [`Options::deny_warnings`] turns warnings into errors. The same spec always produces
+//! byte-identical code.
 
 pub mod diag;
 pub mod emit;
@@ -21,8 +25,26 @@ pub mod model;
 pub mod names;
 pub mod render;
 
-pub use diag::{Diagnostic, Diagnostics, Span};
+pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use load::SpecSource;
+
+/// How to generate.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Fail on warnings as on errors (`--deny-warnings`): the client is then exactly what the
+    /// spec says, with no fallback anywhere.
+    pub deny_warnings: bool,
+}
+
+impl Options {
+    /// Options that fail on warnings.
+    pub fn deny_warnings() -> Self {
+        Options {
+            deny_warnings: true,
+        }
+    }
+}
 
 /// Generated code, before printing.
 #[derive(Clone, Debug)]
@@ -31,6 +53,9 @@ pub struct Generated {
     pub source_name: String,
     /// The model the code is emitted from.
     pub api: model::Api,
+    /// What was generated with a fallback, by pointer (empty when the spec was generated
+    /// exactly).
+    pub warnings: Diagnostics,
 }
 
 impl Generated {
@@ -40,16 +65,28 @@ impl Generated {
     }
 }
 
-/// Runs load and lower on a spec; [`render()`] emits and prints the code.
+/// Runs load and lower on a spec, accepting warnings (they are in [`Generated::warnings`]);
+/// [`render()`] emits and prints the code.
 pub fn generate(source: &SpecSource) -> Result<Generated, Diagnostics> {
+    generate_with(source, &Options::default())
+}
+
+/// [`generate`] with options: with [`Options::deny_warnings`], a warning fails generation.
+pub fn generate_with(source: &SpecSource, options: &Options) -> Result<Generated, Diagnostics> {
     let load::Loaded { openapi, spans, .. } = load::load(source)?;
-    let api = lower::lower(&openapi, &source.name).map_err(|mut d| {
+    let (api, mut warnings) = lower::lower(&openapi, &source.name).map_err(|mut d| {
         d.locate(&spans);
         d
     })?;
+    warnings.locate(&spans);
+    if options.deny_warnings && !warnings.is_empty() {
+        warnings.deny_warnings();
+        return Err(warnings);
+    }
     Ok(Generated {
         source_name: source.name.clone(),
         api,
+        warnings,
     })
 }
 
@@ -83,12 +120,22 @@ pub struct CrateOptions {
 
 /// The files of a standalone crate for a spec: `Cargo.toml` and `src/lib.rs`, as
 /// (relative path, content) pairs. The crate depends only on published crates and
-/// `aqua-runtime`, and is its own workspace, so `cargo build` works inside it.
+/// `aqua-runtime`, and is its own workspace, so `cargo build` works inside it. Warnings are
+/// accepted and returned with the files; see [`standalone_crate_with`] to deny them.
 pub fn standalone_crate(
     source: &SpecSource,
     options: &CrateOptions,
 ) -> Result<Vec<(String, String)>, Diagnostics> {
-    let generated = generate(source)?;
+    standalone_crate_with(source, options, &Options::default()).map(|(files, _)| files)
+}
+
+/// [`standalone_crate`] with generation options; also returns the warnings.
+pub fn standalone_crate_with(
+    source: &SpecSource,
+    options: &CrateOptions,
+    generation: &Options,
+) -> Result<(Vec<(String, String)>, Diagnostics), Diagnostics> {
+    let generated = generate_with(source, generation)?;
     let code = render(&generated)?;
     let name = &options.name;
     if name.is_empty()
@@ -116,15 +163,28 @@ pub fn standalone_crate(
         spec = source.name,
     );
     lib.push_str(&code);
-    Ok(vec![
+    let files = vec![
         ("Cargo.toml".to_owned(), manifest),
         ("src/lib.rs".to_owned(), lib),
-    ])
+    ];
+    Ok((files, generated.warnings))
 }
 
-/// Loads, generates and prints in one call, on the calling thread only: what build scripts call
-/// (cargo runs build scripts in parallel already; the `aqua-codegen` command prints on every
-/// core instead).
+/// Loads, generates and prints in one call, on the calling thread only, with warnings denied:
+/// the exact client or an error. Build scripts call this or [`generate_source_with`] (cargo runs
+/// build scripts in parallel already; the `aqua-codegen` command prints on every core instead).
 pub fn generate_source(source: &SpecSource) -> Result<String, Diagnostics> {
-    render_with_threads(&generate(source)?, 1)
+    generate_source_with(source, &Options::deny_warnings()).map(|(code, _)| code)
+}
+
+/// [`generate_source`] with options; returns the code and the warnings. A build script that
+/// accepts warnings prints them with `print!("{}", warnings.cargo_warnings())`, so that cargo
+/// shows them.
+pub fn generate_source_with(
+    source: &SpecSource,
+    options: &Options,
+) -> Result<(String, Diagnostics), Diagnostics> {
+    let generated = generate_with(source, options)?;
+    let code = render_with_threads(&generated, 1)?;
+    Ok((code, generated.warnings))
 }

@@ -161,6 +161,7 @@ fn load_reporting(source: &SpecSource) -> Result<Loaded, Diagnostics> {
         Ok(v) => v,
         Err((span, message)) => {
             diags.items.push(crate::diag::Diagnostic {
+                severity: crate::diag::Severity::Error,
                 pointer: "#".into(),
                 span: Some(span),
                 message,

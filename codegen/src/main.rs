@@ -20,6 +20,10 @@ struct Cli {
     /// whatever the number.
     #[arg(long, short = 'j', global = true, value_name = "N")]
     jobs: Option<std::num::NonZeroUsize>,
+    /// Fail on warnings as on errors: generate only what the spec says exactly, with no
+    /// fallback (`serde_json::Value`, raw bytes, operations left out).
+    #[arg(long, global = true)]
+    deny_warnings: bool,
 }
 
 #[derive(Subcommand)]
@@ -51,11 +55,19 @@ enum Command {
     },
 }
 
+/// Prints the warnings, if any, to stderr.
+fn warn(warnings: &aqua_codegen::Diagnostics) {
+    if !warnings.is_empty() {
+        eprintln!("{warnings}");
+    }
+}
+
 fn write_crate(
     spec: &std::path::Path,
     out: &std::path::Path,
     name: String,
     runtime: Option<PathBuf>,
+    generation: &aqua_codegen::Options,
 ) -> ExitCode {
     let runtime =
         runtime.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime"));
@@ -65,9 +77,12 @@ fn write_crate(
         runtime_path: runtime.display().to_string(),
     };
     let files = match aqua_codegen::SpecSource::from_path(spec)
-        .and_then(|source| aqua_codegen::standalone_crate(&source, &options))
+        .and_then(|source| aqua_codegen::standalone_crate_with(&source, &options, generation))
     {
-        Ok(files) => files,
+        Ok((files, warnings)) => {
+            warn(&warnings);
+            files
+        }
         Err(diags) => {
             eprintln!("{diags}");
             return ExitCode::FAILURE;
@@ -90,6 +105,8 @@ fn write_crate(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut options = aqua_codegen::Options::default();
+    options.deny_warnings = cli.deny_warnings;
     let (spec, print) = match cli.command {
         Command::Print { spec } => (spec, true),
         Command::Check { spec } => (spec, false),
@@ -98,21 +115,28 @@ fn main() -> ExitCode {
             out,
             name,
             runtime_path,
-        } => return write_crate(&spec, &out, name, runtime_path),
+        } => return write_crate(&spec, &out, name, runtime_path, &options),
     };
     let result = aqua_codegen::SpecSource::from_path(&spec).and_then(|source| {
-        let generated = aqua_codegen::generate(&source)?;
-        match cli.jobs {
+        let generated = aqua_codegen::generate_with(&source, &options)?;
+        let code = match cli.jobs {
             Some(jobs) => aqua_codegen::render_with_threads(&generated, jobs.get()),
             None => aqua_codegen::render(&generated),
-        }
+        }?;
+        Ok((code, generated.warnings))
     });
     match result {
-        Ok(code) => {
+        Ok((code, warnings)) => {
+            warn(&warnings);
             if print {
                 print!("{code}");
             } else {
-                eprintln!("{}: ok", spec.display());
+                let count = warnings.warnings().count();
+                match count {
+                    0 => eprintln!("{}: ok", spec.display()),
+                    1 => eprintln!("{}: ok, with 1 warning", spec.display()),
+                    n => eprintln!("{}: ok, with {n} warnings", spec.display()),
+                }
             }
             ExitCode::SUCCESS
         }

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use aqua_codegen::SpecSource;
 use aqua_codegen::model::{Response, ResponseBody, Success};
+use aqua_codegen::{Severity, SpecSource};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -148,8 +148,9 @@ fn spellings_of_a_case_insensitive_enum_are_one_variant() {
     );
 }
 
-/// The first two lines of each invalid spec say where the error must point and what it says
-/// (the whole message).
+/// The first two lines of each invalid spec say where the diagnostic must point and what it
+/// says (the whole message); an optional third line `# severity: warning` says that it is a
+/// warning (the spec still generates), else it is an error.
 pub(crate) fn expectation(text: &str) -> (String, String) {
     let mut lines = text.lines();
     let pointer = lines
@@ -161,6 +162,19 @@ pub(crate) fn expectation(text: &str) -> (String, String) {
         .and_then(|l| l.strip_prefix("# message: "))
         .expect("# message: line");
     (pointer.to_owned(), message.to_owned())
+}
+
+/// The severity the third line of an invalid spec names (`error` without one).
+fn expected_severity(text: &str) -> Severity {
+    match text
+        .lines()
+        .nth(2)
+        .and_then(|l| l.strip_prefix("# severity: "))
+    {
+        Some("warning") => Severity::Warning,
+        Some(other) => panic!("unknown severity `{other}`"),
+        None => Severity::Error,
+    }
 }
 
 #[test]
@@ -176,16 +190,31 @@ fn invalid_specs_fail_with_a_pointer_and_a_position() {
     for path in files {
         let source = SpecSource::from_path(&path).unwrap();
         let (pointer, message) = expectation(&source.text);
-        let result = std::panic::catch_unwind(|| aqua_codegen::generate_source(&source));
-        let diags = match result {
-            Ok(Err(d)) => d,
-            Ok(Ok(_)) => panic!("{} generated code instead of failing", path.display()),
-            Err(_) => panic!("the generator panicked on {}", path.display()),
+        let severity = expected_severity(&source.text);
+        let options = aqua_codegen::Options::default();
+        let result =
+            std::panic::catch_unwind(|| aqua_codegen::generate_source_with(&source, &options));
+        let diags = match (result, severity) {
+            (Ok(Err(d)), Severity::Error) => d,
+            (Ok(Ok((_, w))), Severity::Warning) => {
+                // Denied, the same warning fails generation.
+                let denied = aqua_codegen::generate_source(&source).unwrap_err();
+                assert_eq!(denied.items.len(), w.items.len(), "{}", path.display());
+                assert!(!denied.to_string().contains("warning at"), "{denied}");
+                w
+            }
+            (Ok(Ok(_)), Severity::Error) => {
+                panic!("{} generated code instead of failing", path.display())
+            }
+            (Ok(Err(d)), Severity::Warning) => {
+                panic!("{}: expected only warnings, got:\n{d}", path.display())
+            }
+            (Err(_), _) => panic!("the generator panicked on {}", path.display()),
         };
         let found = diags
             .items
             .iter()
-            .find(|d| d.pointer == pointer && d.message == message);
+            .find(|d| d.pointer == pointer && d.message == message && d.severity == severity);
         let found = found.unwrap_or_else(|| {
             panic!(
                 "{}: expected `{pointer}` / `{message}`, got:\n{diags}",

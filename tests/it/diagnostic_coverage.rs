@@ -2,7 +2,8 @@
 //!
 //! The test reads every `.rs` file under `codegen/src` (any depth, test modules and `quote!`
 //! bodies skipped) and collects the message templates: the string literal that starts
-//! - the last argument of a `.error(…)` call or of `Diagnostic::new(…)`,
+//! - the last argument of a `.error(…)` or `.warning(…)` call or of `Diagnostic::new(…)` or
+//!   `Diagnostic::warning(…)`,
 //! - the `message:` field of a `Diagnostic { … }`,
 //! - the error of `Err(…)`, or the value of an `ok_or_else(…)` or `map_err(…)` closure (the
 //!   last element when it is a tuple: the loader's errors are `(position, message)`),
@@ -210,6 +211,7 @@ fn the_scan_finds_messages_and_only_messages() {
     let source = r####"
         fn f(&mut self) {
             self.diags.error(at.push("x-aqua-name"), "`x-aqua-name` must be a string");
+            self.diags.warning(at, "a warning");
             self.diags.error(at, format!("server URL `{}` must be {{absolute}}", s.url));
             d.error("#", format!(
                 "multi-line \
@@ -235,6 +237,7 @@ fn the_scan_finds_messages_and_only_messages() {
         shown,
         [
             "`x-aqua-name` must be a string",
+            "a warning",
             "server URL `{}` must be {absolute}",
             "multi-line message {}",
             "in a tuple",
@@ -442,41 +445,42 @@ fn scan(tokens: &[Token], file: &str, out: &mut Vec<Template>) {
             i += 3;
             continue;
         }
-        let message = if is_punct(at(0), '.') && is_ident(at(1), "error") {
-            group_of(at(2), '(').map(|args| last(&split(args, ',')))
-        } else if is_ident(at(0), "Diagnostic")
-            && is_punct(at(1), ':')
-            && is_punct(at(2), ':')
-            && is_ident(at(3), "new")
-        {
-            group_of(at(4), '(').map(|args| last(&split(args, ',')))
-        } else if is_ident(at(0), "Diagnostic") {
-            group_of(at(1), '{').and_then(|fields| {
-                split(fields, ',').into_iter().find_map(|f| {
-                    (is_ident(f.first(), "message")
-                        && is_punct(f.get(1), ':')
-                        && !is_punct(f.get(2), ':'))
-                    .then(|| f[2..].to_vec())
+        let message =
+            if is_punct(at(0), '.') && (is_ident(at(1), "error") || is_ident(at(1), "warning")) {
+                group_of(at(2), '(').map(|args| last(&split(args, ',')))
+            } else if is_ident(at(0), "Diagnostic")
+                && is_punct(at(1), ':')
+                && is_punct(at(2), ':')
+                && (is_ident(at(3), "new") || is_ident(at(3), "warning"))
+            {
+                group_of(at(4), '(').map(|args| last(&split(args, ',')))
+            } else if is_ident(at(0), "Diagnostic") {
+                group_of(at(1), '{').and_then(|fields| {
+                    split(fields, ',').into_iter().find_map(|f| {
+                        (is_ident(f.first(), "message")
+                            && is_punct(f.get(1), ':')
+                            && !is_punct(f.get(2), ':'))
+                        .then(|| f[2..].to_vec())
+                    })
                 })
-            })
-        } else if is_ident(at(0), "Err") {
-            group_of(at(1), '(').map(|arg| untuple(arg.to_vec()))
-        } else if is_ident(at(0), "ok_or_else") || is_ident(at(0), "map_err") {
-            group_of(at(1), '(').map(|arg| untuple(closure_body(arg)))
-        } else if is_ident(at(0), "message")
-            && is_punct(at(1), '=')
-            && !is_punct(at(2), '=')
-            && !is_punct(i.checked_sub(1).and_then(|k| tokens.get(k)), '=')
-        {
-            let rest = &tokens[i + 2..];
-            let end = rest
-                .iter()
-                .position(|t| is_punct(Some(t), ';'))
-                .unwrap_or(rest.len());
-            Some(rest[..end].to_vec())
-        } else {
-            None
-        };
+            } else if is_ident(at(0), "Err") {
+                group_of(at(1), '(').map(|arg| untuple(arg.to_vec()))
+            } else if is_ident(at(0), "ok_or_else") || is_ident(at(0), "map_err") {
+                group_of(at(1), '(').map(|arg| untuple(closure_body(arg)))
+            } else if is_ident(at(0), "message")
+                && is_punct(at(1), '=')
+                && !is_punct(at(2), '=')
+                && !is_punct(i.checked_sub(1).and_then(|k| tokens.get(k)), '=')
+            {
+                let rest = &tokens[i + 2..];
+                let end = rest
+                    .iter()
+                    .position(|t| is_punct(Some(t), ';'))
+                    .unwrap_or(rest.len());
+                Some(rest[..end].to_vec())
+            } else {
+                None
+            };
         if let Some(template) = message.and_then(|expr| first_literal(&expr, file)) {
             out.push(template);
         }

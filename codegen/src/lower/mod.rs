@@ -4,7 +4,8 @@
 //! security schemes, (3) convert operations and examples, (4) break cycles of types with `Box`
 //! and mark the types sent in requests. Problems are collected per phase and reported together,
 //! each with the JSON pointer of the offending node. Nothing is dropped silently: a construct we
-//! cannot generate is an error.
+//! cannot generate exactly is a warning that says what was generated instead, or an error when
+//! nothing sound can be.
 //!
 //! One `impl Lowerer` block per concern, one file each:
 //!
@@ -76,8 +77,9 @@ const RESERVED_TYPES: &[&str] = &[
 /// Client methods that operations must not shadow.
 const RESERVED_METHODS: &[&str] = &["new", "builder", "base_url", "inner", "clone"];
 
-/// Lowers a loaded spec into the model.
-pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<Api, Diagnostics> {
+/// Lowers a loaded spec into the model, with the warnings found on the way (empty when there
+/// were none); `Err` holds the errors, warnings included.
+pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Diagnostics> {
     let mut l = Lowerer {
         doc,
         diags: Diagnostics::new(source_name),
@@ -108,7 +110,7 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<Api, Diagnostics> {
     cycles::break_cycles(&mut l.types);
     bodies::mark_request_types(&mut l.types, &operations);
 
-    Ok(Api {
+    let api = Api {
         source_name: source_name.to_owned(),
         title: doc.info.title.clone(),
         version: doc.info.version.clone(),
@@ -119,7 +121,8 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<Api, Diagnostics> {
         operations,
         error_type,
         examples: l.examples,
-    })
+    };
+    Ok((api, l.diags))
 }
 
 /// The state of one lowering: the document, what was found wrong, and the types and names

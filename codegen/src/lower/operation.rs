@@ -158,14 +158,16 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// What the operation says about itself: its `callbacks` (unsupported), its `servers`
+    /// What the operation says about itself: its `callbacks` (not generated: a warning), its `servers`
     /// (whether its path is relative to the origin) and its `security` (whether it sends no
     /// credentials).
     fn operation_settings(&mut self, cx: &OperationContext<'a, '_>) -> (bool, bool) {
         let (op, at) = (cx.op, &cx.at);
         if !op.callbacks.is_empty() {
-            self.diags
-                .error(at.push("callbacks"), "callbacks are not supported");
+            self.diags.warning(
+                at.push("callbacks"),
+                "callbacks are not generated: the client receives no callback requests; the operation is generated without them",
+            );
         }
         let mut at_origin = false;
         for (i, server) in op.servers.iter().enumerate() {
