@@ -245,11 +245,11 @@ fn the_scan_finds_messages_and_only_messages() {
             "{}: with a suffix",
         ]
     );
-    let t = &templates_in(source, "f.rs")[1];
+    let t = &templates_in(source, "f.rs")[2];
     assert!(t.matches("server URL `/v1` must be {absolute}"));
     assert!(!t.matches("server URL `/v1` must be {absolute} now"));
     assert!(!t.matches("server URL `/v1` must be absolute"));
-    assert_eq!(t.sites, ["f.rs:4"]);
+    assert_eq!(t.sites, ["f.rs:5"]);
 }
 
 // ----- the scan ---------------------------------------------------------------------------------
