@@ -364,6 +364,8 @@ pub struct Param {
     pub required: bool,
     /// Rustdoc text.
     pub docs: Option<String>,
+    /// `minLength`, checked before sending.
+    pub min_length: Option<usize>,
     /// `maxLength`, checked before sending.
     pub max_length: Option<usize>,
     /// `pattern`, checked before sending.

@@ -235,6 +235,16 @@ async fn documented_limits_are_checked_before_sending() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    // An empty idempotency key identifies nothing (`minLength: 1`).
+    let err = basic(&server)
+        .submit_job(zuora_aqua::SubmitJobRequest::new())
+        .idempotency_key("")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid request: `Idempotency-Key` must not be empty"
+    );
     assert!(server.requests().is_empty());
 }
 

@@ -98,12 +98,12 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         let explode = data.explode.unwrap_or(true);
-        let (max_length, pattern) = match schema {
+        let (min_length, max_length, pattern) = match schema {
             ReferenceOr::Item(Schema {
                 schema_kind: SchemaKind::Type(Type::String(s)),
                 ..
-            }) => (s.max_length, s.pattern.clone()),
-            _ => (None, None),
+            }) => (s.min_length, s.max_length, s.pattern.clone()),
+            _ => (None, None, None),
         };
         let pattern =
             pattern.filter(|p| self.check_pattern(p, &ptr.push("schema").push("pattern")));
@@ -143,6 +143,7 @@ impl<'a> Lowerer<'a> {
             ty,
             required: data.required,
             docs,
+            min_length,
             max_length,
             pattern,
             transport,

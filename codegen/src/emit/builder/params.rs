@@ -113,7 +113,29 @@ pub(super) fn placed(op: &Operation) -> Placed {
     for p in op.params.iter().filter(|p| !p.transport) {
         let n = ident(&p.name);
         let wire = &p.wire;
-        let length = p.max_length.map(|max| {
+        let min = p
+            .min_length
+            .filter(|&min| min > 0 && p.ty == TypeRef::String)
+            .map(|min| {
+                let (short, msg) = if min == 1 {
+                    (
+                        quote!(value.is_empty()),
+                        format!("`{wire}` must not be empty"),
+                    )
+                } else {
+                    let lit = proc_macro2::Literal::usize_unsuffixed(min);
+                    (
+                        quote!(value.chars().count() < #lit),
+                        format!("`{wire}` is shorter than {min} characters"),
+                    )
+                };
+                quote! {
+                    if #short {
+                        return Err(::aqua_runtime::Error::invalid_request(#msg));
+                    }
+                }
+            });
+        let max = p.max_length.map(|max| {
             let msg = format!("`{wire}` is longer than {max} characters");
             let max = proc_macro2::Literal::usize_unsuffixed(max);
             quote! {
@@ -122,6 +144,10 @@ pub(super) fn placed(op: &Operation) -> Placed {
                 }
             }
         });
+        let length = match (min, max) {
+            (None, None) => None,
+            (a, b) => Some(quote!(#a #b)),
+        };
         let pattern = p
             .pattern
             .as_ref()
