@@ -7,10 +7,12 @@
 //! * [`synth`]: synthetic OpenAPI specs of any number of operations;
 //! * [`decode`]: a `Job` body of any number of batches and hand-written baseline types;
 //! * [`per_call`]: the local AQuA server with a completed job, and a raw `reqwest` client;
-//! * [`files`]: a server that streams large result files.
+//! * [`files`]: a server that streams large result files;
+//! * [`corpus`]: the real-world corpus harness (the `corpus` binary).
 //!
 //! Nothing here runs under `cargo test` except the quick smoke tests below.
 
+pub mod corpus;
 pub mod decode;
 pub mod files;
 pub mod per_call;
