@@ -229,7 +229,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .iter()
                 .map(|d| (d.name.clone(), d.name.clone()))
                 .collect();
-            crates_run(&cx, &what, "sample", &sample, &names, *peers)?;
+            crates_run(
+                &cx,
+                &what,
+                &format!("sample-{from}"),
+                &sample,
+                &names,
+                *peers,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Famous { peers, only } => {
@@ -493,7 +500,7 @@ fn ci(cx: &Context, all: &[Document], floor: f64, compile: &[String]) -> Result<
 }
 
 fn memory(cx: &Context) -> Option<u64> {
-    (cx.cli.memory > 0).then(|| cx.cli.memory << 20)
+    (cx.cli.memory > 0).then_some(cx.cli.memory << 20)
 }
 
 fn last_generated(path: &Path) -> Result<std::collections::BTreeSet<String>, String> {

@@ -110,6 +110,8 @@ pub struct Check {
     pub first_errors: Vec<String>,
     /// Lines of Rust in the crate's `src/`.
     pub lines: usize,
+    /// Whether cargo found the crate fresh (then nothing was checked, and `ok` is false).
+    pub fresh: bool,
 }
 
 impl Check {
@@ -124,6 +126,7 @@ impl Check {
             by_code: BTreeMap::new(),
             first_errors: Vec::new(),
             lines,
+            fresh: false,
         }
     }
 }
@@ -310,11 +313,12 @@ fn failure_detail(
     if let (Generator::Aqua, Some(first)) = (generator, diags.first()) {
         return format!("{} errors; first: {}", diags.len(), first.message);
     }
-    // openapi-generator reports with `Exception` lines; anything else: its last line.
-    let text = format!("{}\n{}", finished.stdout, finished.stderr);
+    // openapi-generator reports with `Exception` lines; cargo-progenitor on its first line.
+    let text = format!("{}\n{}", finished.stderr, finished.stdout);
     let line = text
         .lines()
         .find(|l| l.contains("Exception") || l.starts_with("[error]") || l.contains(" ERROR "))
+        .or_else(|| finished.stderr.lines().find(|l| !l.trim().is_empty()))
         .or_else(|| text.lines().rev().find(|l| !l.trim().is_empty()))
         .unwrap_or("");
     format!("{}: {}", finished.end.describe(), clip(line.trim(), 300))
@@ -365,13 +369,20 @@ fn cargo_check(generator: Generator, dir: &Path, settings: &Settings) -> Run {
 
 fn check(generator: Generator, name: &str, dir: &Path, settings: &Settings) -> Check {
     let lib = dir.join("src/lib.rs");
-    let real = dir.join("src/lib.rs.real");
     let lines = rust_lines(&dir.join("src"));
-    // Untimed: the dependencies, with the crate's own code empty.
-    if std::fs::rename(&lib, &real).is_ok() {
+    // Untimed: the dependencies, with the crate's own code empty. The real code is written
+    // back afterwards (not renamed: its modification time must be newer than that build's).
+    if let Ok(real) = std::fs::read(&lib) {
         let _ = std::fs::write(&lib, "//! Dependencies only.\n");
         let _ = cargo_check(generator, dir, settings).run();
-        let _ = std::fs::rename(&real, &lib);
+        if let Err(e) = std::fs::write(&lib, real) {
+            let mut check = Check::new(lines);
+            check.end = "not started".to_owned();
+            check
+                .first_errors
+                .push(format!("cannot write {} back: {e}", lib.display()));
+            return check;
+        }
     }
     let stdout = dir.join("check.json");
     let finished = cargo_check(generator, dir, settings)
@@ -401,7 +412,13 @@ fn check(generator: Generator, name: &str, dir: &Path, settings: &Settings) -> C
                 .map(|l| clip(l, 300)),
         );
     }
-    check.ok = finished.end == End::Exited(0) && finished_ok && check.errors == 0;
+    if check.fresh {
+        // A check that compiled nothing of the crate measures nothing.
+        check
+            .first_errors
+            .push("cargo found the crate fresh: its code was not checked".to_owned());
+    }
+    check.ok = finished.end == End::Exited(0) && finished_ok && check.errors == 0 && !check.fresh;
     check
 }
 
@@ -417,6 +434,9 @@ pub(crate) fn tally(messages: &str, name: &str, dir: &Path, check: &mut Check) -
             Some("build-finished") => finished_ok = value["success"].as_bool() == Some(true),
             Some("compiler-message") if is_own(&value, name, dir) => {
                 count_message(check, &value["message"])
+            }
+            Some("compiler-artifact") if is_own(&value, name, dir) => {
+                check.fresh |= value["fresh"].as_bool() == Some(true);
             }
             _ => {}
         }

@@ -366,12 +366,12 @@ pub fn crates_markdown(
         let generated = mine.iter().filter(|r| r.generation.ok).count();
         let compiled = mine.iter().filter(|r| r.compiles()).count();
         let clean = mine.iter().filter(|r| r.clean()).count();
-        let generation: f64 = mine.iter().map(|r| r.generation.seconds).sum();
-        let check: f64 = mine
+        // Folded from 0.0: an empty `sum` of f64 is -0.0.
+        let generation = mine.iter().fold(0.0, |a, r| a + r.generation.seconds);
+        let check = mine
             .iter()
             .filter_map(|r| r.check.as_ref())
-            .map(|c| c.seconds)
-            .sum();
+            .fold(0.0, |a, c| a + c.seconds);
         let _ = writeln!(
             out,
             "| {} | {} | {generated} ({}) | {compiled} ({}) | {clean} ({}) | {generation:.1} s | {check:.1} s |",

@@ -310,11 +310,13 @@ fn cargo_messages_count_only_the_crate_itself() {
 {"reason":"compiler-message","manifest_path":"/w/crates/aqua/corpus-x/Cargo.toml","message":{"level":"warning","message":"unused variable","code":{"code":"unused_variables"},"spans":[]}}
 {"reason":"compiler-message","manifest_path":"/w/crates/aqua/corpus-x/Cargo.toml","message":{"level":"error","message":"aborting due to 1 previous error","code":null,"spans":[]}}
 {"reason":"compiler-message","manifest_path":"/w/crates/aqua/corpus-x/Cargo.toml","message":{"level":"warning","message":"1 warning emitted","code":null,"spans":[]}}
+{"reason":"compiler-artifact","manifest_path":"/w/runtime/Cargo.toml","fresh":true}
 {"reason":"build-finished","success":false}
 "#;
     let mut check = Check::new(0);
     let success = crates::tally(messages, "corpus-x", dir, &mut check);
     assert!(!success);
+    assert!(!check.fresh, "a fresh dependency is no fresh crate");
     assert_eq!((check.errors, check.warnings), (1, 1));
     assert_eq!(
         check.first_errors,
@@ -322,6 +324,10 @@ fn cargo_messages_count_only_the_crate_itself() {
     );
     assert_eq!(check.by_code["error E0412"], 1);
     assert_eq!(check.by_code["warning unused_variables"], 1);
+    let fresh = r#"{"reason":"compiler-artifact","manifest_path":"/w/crates/aqua/corpus-x/Cargo.toml","fresh":true}"#;
+    let mut again = Check::new(0);
+    crates::tally(fresh, "corpus-x", dir, &mut again);
+    assert!(again.fresh);
 }
 
 #[test]
