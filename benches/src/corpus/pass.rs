@@ -239,6 +239,9 @@ pub struct KindCount {
     pub documents: usize,
     /// Occurrences.
     pub occurrences: usize,
+    /// Documents whose diagnostics of this severity are all of this kind (those that this
+    /// kind alone holds back, as far as the phase reached shows).
+    pub alone: usize,
     /// Up to three documents with one (the smallest first), with the pointer and message of
     /// their first.
     pub examples: Vec<Example>,
@@ -289,6 +292,7 @@ pub fn summarize(records: &[Record], family: Family) -> Summary {
     type PerDocument<'a> = BTreeMap<&'a str, (u64, usize, &'a Diag)>;
     let mut kinds: BTreeMap<(Severity, &str), PerDocument<'_>> = BTreeMap::new();
     let mut names: BTreeMap<(Severity, &str), BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut alone: BTreeMap<(Severity, &str), usize> = BTreeMap::new();
     for r in &records {
         *summary.outcomes.entry(r.outcome).or_default() += 1;
         summary.seconds += r.seconds;
@@ -298,6 +302,15 @@ pub fn summarize(records: &[Record], family: Family) -> Summary {
                 .push((r.document.clone(), r.crash.clone().unwrap_or_default())),
             Outcome::TimedOut => summary.timed_out.push(r.document.clone()),
             _ => {}
+        }
+        for list in [&r.errors, &r.warnings] {
+            if let Some(first) = list.first() {
+                if list.iter().all(|d| d.kind == first.kind) {
+                    *alone
+                        .entry((first.severity, first.kind.as_str()))
+                        .or_default() += 1;
+                }
+            }
         }
         for d in r.errors.iter().chain(&r.warnings) {
             let key = (d.severity, d.kind.as_str());
@@ -336,6 +349,7 @@ pub fn summarize(records: &[Record], family: Family) -> Summary {
             kind: (*kind).to_owned(),
             documents: per_document.len(),
             occurrences: per_document.values().map(|(_, n, _)| n).sum(),
+            alone: alone.get(&(*severity, *kind)).copied().unwrap_or(0),
             examples,
             names: top,
         });

@@ -138,12 +138,13 @@ fn kinds_table(
         out.push_str("None.\n");
         return;
     }
-    out.push_str("| documents | occurrences | kind |\n|---:|---:|---|\n");
+    out.push_str("| documents | alone | occurrences | kind |\n|---:|---:|---:|---|\n");
     for k in kinds.iter().take(limit) {
         let _ = writeln!(
             out,
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             k.documents,
+            k.alone,
             k.occurrences,
             cell(&k.kind)
         );
@@ -172,7 +173,11 @@ pub fn pass_markdown(meta: &Meta, records: &[Record], v30: &Summary, v31: &Summa
         v30.count(Outcome::TimedOut)
     );
     outcome_table(&mut out, v30);
-    out.push_str("\n### Errors by kind\n\nA document stops at the first phase that has errors, so these are lower bounds.\n\n");
+    out.push_str(
+        "\n### Errors by kind\n\nDocuments with one, documents whose errors are all of it \
+         (`alone`), occurrences. A document stops at the first phase that has errors, so these \
+         are lower bounds.\n\n",
+    );
     kinds_table(&mut out, v30, Severity::Error, 40);
     out.push_str("\n### Warnings by kind\n\n");
     kinds_table(&mut out, v30, Severity::Warning, 40);
@@ -245,8 +250,8 @@ pub fn kinds_markdown(meta: &Meta, summary: &Summary, family: &str) -> String {
     let mut out = format!("# Diagnostics by kind, OpenAPI {family} documents\n\n");
     let _ = writeln!(out, "{}\n", meta.line());
     out.push_str(
-        "Per kind: documents with one / occurrences; the names the kind stands for, most common \
-         first; three example documents (the smallest), each with the pointer and message of \
+        "Per kind: documents with one (and those whose errors are all of it), occurrences; the \
+         names the kind stands for, most common first; three example documents (the smallest), each with the pointer and message of \
          its first diagnostic of the kind and how many it has.\n",
     );
     for (i, k) in summary.kinds.iter().enumerate() {
@@ -256,10 +261,11 @@ pub fn kinds_markdown(meta: &Meta, summary: &Summary, family: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "\n## {}. {} ({severity}): {} documents, {} occurrences\n",
+            "\n## {}. {} ({severity}): {} documents ({} with no other kind), {} occurrences\n",
             i + 1,
             k.kind,
             k.documents,
+            k.alone,
             k.occurrences
         );
         if !k.names.is_empty() {

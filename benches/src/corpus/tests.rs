@@ -250,6 +250,7 @@ fn summaries_count_documents_and_pick_the_smallest_examples() {
     let first = &summary.kinds[0];
     assert_eq!(first.kind, "unknown security scheme `…`");
     assert_eq!((first.documents, first.occurrences), (3, 4));
+    assert_eq!(first.alone, 2, "mid.json has another kind too");
     let examples: Vec<&str> = first.examples.iter().map(|e| e.document.as_str()).collect();
     assert_eq!(examples, ["small.json", "mid.json", "big.json"]);
     assert_eq!(first.examples[2].count, 2);
