@@ -41,7 +41,8 @@ struct Cli {
     /// Generator processes at a time in the pass [default: one per CPU].
     #[arg(long, short = 'j', global = true, value_name = "N")]
     jobs: Option<usize>,
-    /// Time limit of one generation, in seconds.
+    /// CPU-time limit of one generation, in seconds (its wall-clock limit is three times
+    /// that plus 30 s).
     #[arg(long, global = true, default_value_t = 60, value_name = "SECS")]
     timeout: u64,
     /// Address-space limit of one generation, in MiB (0: none).
@@ -255,7 +256,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .iter()
                 .map(|(l, f)| ((*l).to_owned(), (*f).to_owned()))
                 .collect();
-            crates_run(&cx, "famous APIs", "famous", &docs, &names, *peers)?;
+            // A partial run does not replace the full run's files.
+            let stem = if only.is_empty() {
+                "famous"
+            } else {
+                "famous-partial"
+            };
+            crates_run(&cx, "famous APIs", stem, &docs, &names, *peers)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ci { floor, compile } => ci(&cx, &all, *floor, compile),
@@ -282,11 +289,12 @@ fn generation_pass(cx: &Context, docs: &[Document], stem: &str) -> Result<Vec<Re
     let settings = pass::Settings {
         aqua_codegen: cx.aqua_codegen.clone(),
         jobs: cx.jobs,
-        time_limit: Duration::from_secs(cx.cli.timeout),
+        cpu_limit: cx.cli.timeout,
+        time_limit: wall_limit(cx),
         memory_limit: memory(cx),
     };
     eprintln!(
-        "generation pass: {} documents, {} at a time, {} s and {} per document",
+        "generation pass: {} documents, {} at a time, {} s of CPU and {} per document",
         docs.len(),
         cx.jobs,
         cx.cli.timeout,
@@ -390,7 +398,8 @@ fn build_all(
     let settings = crates::Settings {
         crates: cx.work.join("crates"),
         target_dir: cx.work.join("cargo-target"),
-        generate_limit: Duration::from_secs(cx.cli.timeout),
+        cpu_limit: cx.cli.timeout,
+        generate_limit: wall_limit(cx),
         check_limit: Duration::from_secs(cx.cli.check_timeout),
         memory_limit: memory(cx),
         features: cx.cli.features.clone(),
@@ -497,6 +506,10 @@ fn ci(cx: &Context, all: &[Document], floor: f64, compile: &[String]) -> Result<
         }
         Ok(ExitCode::FAILURE)
     }
+}
+
+fn wall_limit(cx: &Context) -> Duration {
+    Duration::from_secs(cx.cli.timeout.saturating_mul(3).saturating_add(30))
 }
 
 fn memory(cx: &Context) -> Option<u64> {

@@ -63,11 +63,14 @@ pub struct Settings {
     pub crates: PathBuf,
     /// The shared target directory.
     pub target_dir: PathBuf,
-    /// Time limit of a generation.
+    /// CPU-time limit of our generator and progenitor, in seconds.
+    pub cpu_limit: u64,
+    /// Wall-clock limit of a generation.
     pub generate_limit: Duration,
     /// Time limit of one `cargo check`.
     pub check_limit: Duration,
-    /// Address-space limit of our generator and progenitor (the JVM gets `-Xmx` instead).
+    /// Address-space limit of our generator and progenitor (the JVM, whose JIT and collector
+    /// threads run beside it, gets `-Xmx` and the wall-clock limit only).
     pub memory_limit: Option<u64>,
     /// Features to check our crates with (`server`), besides the default ones.
     pub features: Vec<String>,
@@ -223,7 +226,8 @@ fn generate(
             .arg(dir)
             .args(["--name", name, "--runtime-path"])
             .arg(&tools.runtime)
-            .memory_limit(settings.memory_limit),
+            .memory_limit(settings.memory_limit)
+            .cpu_limit(Some(settings.cpu_limit)),
         Generator::Progenitor => {
             let Some(progenitor) = &tools.progenitor else {
                 return failed_generation(0.0, "not started", "no cargo-progenitor".to_owned());
@@ -235,12 +239,15 @@ fn generate(
                 .arg(dir)
                 .args(["-n", name, "-v", "0.1.0"])
                 .memory_limit(settings.memory_limit)
+                .cpu_limit(Some(settings.cpu_limit))
         }
         Generator::OpenapiGenerator => {
             let Some(jar) = &tools.openapi_generator_jar else {
                 return failed_generation(0.0, "not started", "no openapi-generator".to_owned());
             };
             // Validation off: it refuses most real documents otherwise, and users pass this.
+            // The crate's version is given, as for progenitor: it would take the API's
+            // (`unversioned`, a date), which is no semantic version, and cargo would refuse it.
             Run::new("java")
                 .args(["-Xmx4g", "-jar"])
                 .arg(jar)
@@ -249,6 +256,7 @@ fn generate(
                 .arg("-o")
                 .arg(dir)
                 .args(["--package-name", name, "--skip-validate-spec"])
+                .arg("--additional-properties=packageVersion=0.1.0")
         }
     }
     .time_limit(settings.generate_limit);
@@ -301,8 +309,8 @@ fn failure_detail(
     finished: &Finished,
     diags: &[diagnostics::Diag],
 ) -> String {
-    if finished.end == End::TimedOut {
-        return "timed out".to_owned();
+    if matches!(finished.end, End::TimedOut | End::CpuLimit) {
+        return finished.end.describe();
     }
     if let Some(kind) = diagnostics::crash_kind(&finished.stderr) {
         return match panic_message(&finished.stderr) {
@@ -313,11 +321,16 @@ fn failure_detail(
     if let (Generator::Aqua, Some(first)) = (generator, diags.first()) {
         return format!("{} errors; first: {}", diags.len(), first.message);
     }
-    // openapi-generator reports with `Exception` lines; cargo-progenitor on its first line.
-    let text = format!("{}\n{}", finished.stderr, finished.stdout);
+    // openapi-generator reports with `Exception` and `ERROR` lines, cargo-progenitor with a
+    // `gen fail:` line on standard output; anything else: the first line of standard error.
+    let text = format!("{}\n{}", finished.stdout, finished.stderr);
     let line = text
         .lines()
-        .find(|l| l.contains("Exception") || l.starts_with("[error]") || l.contains(" ERROR "))
+        .find(|l| l.starts_with("gen fail:"))
+        .or_else(|| {
+            text.lines()
+                .find(|l| l.contains("Exception") || l.contains(" ERROR "))
+        })
         .or_else(|| finished.stderr.lines().find(|l| !l.trim().is_empty()))
         .or_else(|| text.lines().rev().find(|l| !l.trim().is_empty()))
         .unwrap_or("");

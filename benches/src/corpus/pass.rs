@@ -25,7 +25,7 @@ pub enum Outcome {
     /// Anything else: a signal (stack overflow, allocation failure), a panic, another exit
     /// code, or exit 1 without a diagnostic.
     Crashed,
-    /// Still running at the time limit; killed.
+    /// Still running at the CPU-time limit (or the wall-clock backstop); killed.
     TimedOut,
 }
 
@@ -94,7 +94,9 @@ pub struct Settings {
     pub aqua_codegen: PathBuf,
     /// Processes at a time.
     pub jobs: usize,
-    /// Time limit per document.
+    /// CPU-time limit per document, in seconds.
+    pub cpu_limit: u64,
+    /// Wall-clock limit per document (a backstop).
     pub time_limit: Duration,
     /// Address-space limit per document, in bytes.
     pub memory_limit: Option<u64>,
@@ -137,6 +139,7 @@ pub fn check(document: &Document, settings: &Settings) -> Record {
         .args(["-j", "1", "check"])
         .arg(&document.file)
         .time_limit(settings.time_limit)
+        .cpu_limit(Some(settings.cpu_limit))
         .memory_limit(settings.memory_limit);
     let mut record = Record {
         document: document.name.clone(),
@@ -173,7 +176,7 @@ pub fn classify(record: &mut Record, end: End, stderr: &str) {
         .partition(|d| d.severity == Severity::Error);
     let crash_kind = diagnostics::crash_kind(stderr);
     record.outcome = match end {
-        End::TimedOut => Outcome::TimedOut,
+        End::TimedOut | End::CpuLimit => Outcome::TimedOut,
         End::Exited(0) if warnings.is_empty() => Outcome::Generated,
         End::Exited(0) => Outcome::GeneratedWithWarnings,
         End::Exited(1) if !errors.is_empty() && crash_kind.is_none() => Outcome::Refused,

@@ -1,6 +1,10 @@
-//! One child process with a time limit and a memory limit, whose end is always observed: it
-//! exits, is killed by a signal (a stack overflow aborts, an allocation past the limit
-//! aborts), or runs past its time and is killed with its whole process group.
+//! One child process under limits, whose end is always observed: it exits, is killed by a
+//! signal (a stack overflow aborts, an allocation past the memory limit aborts), uses up its
+//! CPU time (`SIGXCPU`), or runs past its wall-clock time and is killed with its whole
+//! process group.
+//!
+//! The CPU-time limit is the one to judge a hang by on a shared machine: it does not depend
+//! on how many other processes run. The wall-clock limit is the backstop.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -17,8 +21,10 @@ pub enum End {
     Exited(i32),
     /// A signal killed it (6 = `SIGABRT`: Rust's stack overflow handler and failed allocations).
     Signaled(i32),
-    /// It ran past the time limit and was killed, with its process group.
+    /// It ran past the wall-clock limit and was killed, with its process group.
     TimedOut,
+    /// It used up its CPU-time limit (`SIGXCPU`).
+    CpuLimit,
 }
 
 impl End {
@@ -28,6 +34,7 @@ impl End {
             End::Exited(code) => format!("exit {code}"),
             End::Signaled(signal) => format!("signal {signal}"),
             End::TimedOut => "timed out".to_owned(),
+            End::CpuLimit => "CPU time limit".to_owned(),
         }
     }
 }
@@ -54,6 +61,7 @@ pub struct Run {
     dir: Option<PathBuf>,
     time_limit: Duration,
     memory_limit: Option<u64>,
+    cpu_limit: Option<u64>,
     stdout_file: Option<PathBuf>,
 }
 
@@ -67,6 +75,7 @@ impl Run {
             dir: None,
             time_limit: Duration::from_secs(600),
             memory_limit: None,
+            cpu_limit: None,
             stdout_file: None,
         }
     }
@@ -108,6 +117,13 @@ impl Run {
         self
     }
 
+    /// Limits the child's CPU time to `seconds` (`prlimit --cpu`, soft limit; the hard limit
+    /// is 5 s later). Past it, the kernel sends `SIGXCPU`, which ends it.
+    pub fn cpu_limit(mut self, seconds: Option<u64>) -> Self {
+        self.cpu_limit = seconds;
+        self
+    }
+
     /// Sends standard output to `path` instead of keeping it in memory.
     pub fn stdout_to(mut self, path: impl Into<PathBuf>) -> Self {
         self.stdout_file = Some(path.into());
@@ -131,14 +147,19 @@ impl Run {
             .clone()
             .unwrap_or_else(|| scratch.path().join("stdout"));
         let stderr_path = scratch.path().join("stderr");
-        let mut command = match self.memory_limit {
-            // prlimit sets the limit and then execs the program: same process, same group.
-            Some(bytes) => {
-                let mut c = Command::new("prlimit");
-                c.arg(format!("--as={bytes}")).arg("--").arg(&self.program);
-                c
+        let mut command = if self.memory_limit.is_some() || self.cpu_limit.is_some() {
+            // prlimit sets the limits and then execs the program: same process, same group.
+            let mut c = Command::new("prlimit");
+            if let Some(bytes) = self.memory_limit {
+                c.arg(format!("--as={bytes}"));
             }
-            None => Command::new(&self.program),
+            if let Some(seconds) = self.cpu_limit {
+                c.arg(format!("--cpu={seconds}:{}", seconds + 5));
+            }
+            c.arg("--").arg(&self.program);
+            c
+        } else {
+            Command::new(&self.program)
         };
         command
             .args(&self.args)
@@ -172,10 +193,11 @@ impl Run {
         };
         let _ = waiter.join();
         let status = status?;
-        let end = if timed_out {
-            End::TimedOut
-        } else {
-            end_of(status)
+        let end = match end_of(status) {
+            _ if timed_out => End::TimedOut,
+            // SIGXCPU comes only from the CPU-time limit.
+            End::Signaled(24) if self.cpu_limit.is_some() => End::CpuLimit,
+            end => end,
         };
         let stdout = if self.stdout_file.is_some() {
             String::new()

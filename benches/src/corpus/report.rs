@@ -22,7 +22,7 @@ pub struct Meta {
     pub started: u64,
     /// Processes at a time.
     pub jobs: usize,
-    /// Time limit per generation, in seconds.
+    /// CPU-time limit per generation, in seconds.
     pub time_limit: f64,
     /// Memory (address-space) limit per generation, in MiB.
     pub memory_limit_mib: Option<u64>,
@@ -39,7 +39,7 @@ pub struct Meta {
 impl Meta {
     fn line(&self) -> String {
         format!(
-            "{}; {} at `{}`; {} processes at a time on {} CPUs; limits {} s{} per generation; \
+            "{}; {} at `{}`; {} processes at a time on {} CPUs; limits {} s of CPU{} per generation; \
              {:.1} s wall; load {} → {}.",
             self.directory,
             self.generator,
@@ -345,17 +345,27 @@ pub fn crates_markdown(
             .iter()
             .find(|r| r.document == doc && r.generator == g)
     };
-    out.push_str("| API | document |");
+    // A column of names only when they are not the documents themselves.
+    let labelled = names.iter().any(|(label, doc)| label != doc);
+    out.push_str(if labelled {
+        "| API | document |"
+    } else {
+        "| document |"
+    });
     for g in generators {
         let _ = write!(out, " {} generation | {} check |", g.label(), g.label());
     }
-    out.push_str("\n|---|---|");
+    out.push_str(if labelled { "\n|---|---|" } else { "\n|---|" });
     for _ in generators {
         out.push_str("---|---|");
     }
     out.push('\n');
     for (label, doc) in names {
-        let _ = write!(out, "| {label} | `{doc}` |");
+        if labelled {
+            let _ = write!(out, "| {label} | `{doc}` |");
+        } else {
+            let _ = write!(out, "| `{doc}` |");
+        }
         for g in generators {
             match find(doc, *g) {
                 Some(r) => {

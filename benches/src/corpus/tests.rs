@@ -196,6 +196,7 @@ fn outcomes_follow_the_end_and_the_diagnostics() {
     assert_eq!(silent.outcome, Outcome::Crashed);
     assert_eq!(silent.crash.as_deref(), Some("exit 1 without a diagnostic"));
     assert_eq!(classify(End::TimedOut, "").outcome, Outcome::TimedOut);
+    assert_eq!(classify(End::CpuLimit, "").outcome, Outcome::TimedOut);
 }
 
 #[test]
@@ -291,6 +292,15 @@ fn children_end_by_exit_signal_or_timeout() {
         "{:?}",
         start.elapsed()
     );
+
+    // The CPU-time limit ends a busy loop whatever the machine's load.
+    let busy = Run::new("sh")
+        .args(["-c", "while :; do :; done"])
+        .cpu_limit(Some(1))
+        .time_limit(Duration::from_secs(60))
+        .run()
+        .expect("prlimit runs");
+    assert_eq!(busy.end, End::CpuLimit);
 
     let limited = Run::new("sh")
         .args(["-c", "echo fine"])
