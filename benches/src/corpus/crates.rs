@@ -327,10 +327,8 @@ fn failure_detail(
     let line = text
         .lines()
         .find(|l| l.starts_with("gen fail:"))
-        .or_else(|| {
-            text.lines()
-                .find(|l| l.contains("Exception") || l.contains(" ERROR "))
-        })
+        .or_else(|| text.lines().find(|l| l.contains(" ERROR ")))
+        .or_else(|| text.lines().find(|l| l.contains("Exception")))
         .or_else(|| finished.stderr.lines().find(|l| !l.trim().is_empty()))
         .or_else(|| text.lines().rev().find(|l| !l.trim().is_empty()))
         .unwrap_or("");
