@@ -7,6 +7,7 @@
 //!   with a shared token cache, headers, sending, decoding);
 //! * [`download`]: streamed downloads with a stall timeout, length checks and atomic saving;
 //! * [`retry`]: retrying transient failures (AWS-style standard retry mode);
+//! * [`hooks`]: callbacks in each request's life (headers, metrics, signing);
 //! * [`wait`]: polling an operation until it finishes, with a deadline and growing intervals;
 //! * [`error`]: the error type of generated clients;
 //! * [`wire`]: lenient wire types for values whose JSON form Zuora's documents disagree on;
@@ -19,6 +20,7 @@ pub mod client;
 pub mod download;
 pub mod error;
 pub mod examples;
+pub mod hooks;
 pub mod path;
 pub mod pattern;
 pub mod retry;
@@ -28,6 +30,8 @@ pub mod server;
 pub mod wait;
 pub mod wire;
 
+#[cfg(test)]
+mod hooks_tests;
 #[cfg(test)]
 mod http_tests;
 #[cfg(test)]
@@ -41,6 +45,10 @@ pub use client::{
 };
 pub use download::{Download, DownloadError};
 pub use error::{ApiError, AuthError, DecodeError, Error, ErrorBody, StatusError, TransportError};
+pub use hooks::{Call, Hooks};
+/// The HTTP client crate the runtime is built on, to build a `reqwest::Client` for
+/// [`ClientConfig::with_http_client`] and to name requests and responses in [`Hooks`].
+pub use reqwest;
 pub use reqwest::{Method, StatusCode};
 pub use retry::RetryConfig;
 pub use secret::Secret;

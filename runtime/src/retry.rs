@@ -43,6 +43,8 @@ use tokio::time::Instant;
 
 use crate::download::DownloadError;
 use crate::error::{Error, ErrorBody};
+use crate::hooks::{Call, Hooks};
+use tracing::Instrument;
 
 /// The header that makes a `POST` retryable: the server performs requests with the same key
 /// only once.
@@ -308,15 +310,19 @@ impl Budget<'_> {
 /// Makes attempts with `attempt` until one succeeds, one fails for a reason that does not
 /// pass, or the budget of `config` is spent. `repeatable` tells whether the request may be
 /// sent more than once at all. The error returned carries the number of attempts made.
+///
+/// Each attempt runs in a span `attempt` (DEBUG) with its number, and the `status` and
+/// `zuora_request_id` of its response when one arrived; `hooks` hear of each retry.
 pub(crate) async fn run<T, E, F, Fut>(
     operation: &'static str,
     config: &RetryConfig,
     repeatable: bool,
+    hooks: Option<&dyn Hooks>,
     mut attempt: F,
 ) -> Result<T, Error<E>>
 where
     E: ErrorBody,
-    F: FnMut() -> Fut,
+    F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, Failure<E>>>,
 {
     let budget = Budget {
@@ -326,7 +332,13 @@ where
     let mut attempts: u32 = 0;
     loop {
         attempts += 1;
-        let failure = match attempt().await {
+        let span = tracing::debug_span!(
+            "attempt",
+            attempt = attempts,
+            status = tracing::field::Empty,
+            zuora_request_id = tracing::field::Empty,
+        );
+        let failure = match attempt(attempts).instrument(span).await {
             Ok(value) => return Ok(value),
             Err(failure) => failure,
         };
@@ -348,7 +360,16 @@ where
             None
         };
         match delay {
-            Some(delay) => tokio::time::sleep(delay).await,
+            Some(delay) => {
+                if let Some(hooks) = hooks {
+                    let call = Call {
+                        operation,
+                        attempt: attempts,
+                    };
+                    hooks.on_retry(&call, &failure.error, delay);
+                }
+                tokio::time::sleep(delay).await
+            }
             None => {
                 let mut error = failure.error;
                 error.set_attempts(attempts);

@@ -1,7 +1,10 @@
 //! A client's settings ([`ClientConfig`]) and the errors of making one.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::hooks::{HookSlot, Hooks};
 use crate::retry::RetryConfig;
 
 /// Settings of a client. Construct with [`ClientConfig::default`] and the `with_*` methods.
@@ -19,6 +22,10 @@ use crate::retry::RetryConfig;
 ///
 /// Redirects are followed up to 5 times, never from `https` to `http`, never to plain `http`
 /// on a host other than a loopback one; no credential is sent to another host or port.
+///
+/// The client builds its own `reqwest::Client` (rustls, the connect timeout, the redirect
+/// rules), unless you give it one with [`with_http_client`](Self::with_http_client), and
+/// calls your [`Hooks`] if you set them with [`with_hooks`](Self::with_hooks).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientConfig {
@@ -38,6 +45,21 @@ pub struct ClientConfig {
     /// How failed attempts are retried (default [`RetryConfig::default`]; no retry with
     /// [`RetryConfig::disabled`]).
     pub retry: RetryConfig,
+    /// The user's HTTP client, if any (see [`with_http_client`](Self::with_http_client)).
+    pub(crate) http: UserClient,
+    /// The user's hooks, if any.
+    pub(crate) hooks: HookSlot,
+}
+
+/// A `reqwest::Client` given by the user; `Debug` does not show its settings (its default
+/// headers may hold credentials).
+#[derive(Clone, Default)]
+pub(crate) struct UserClient(pub(crate) Option<reqwest::Client>);
+
+impl fmt::Debug for UserClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
+    }
 }
 
 impl Default for ClientConfig {
@@ -49,6 +71,8 @@ impl Default for ClientConfig {
             download_stall_timeout: Duration::from_secs(60),
             download_resume_attempts: 3,
             retry: RetryConfig::default(),
+            http: UserClient::default(),
+            hooks: HookSlot::default(),
         }
     }
 }
@@ -88,6 +112,40 @@ impl ClientConfig {
     pub fn with_retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// Sends requests with `client` (for a proxy, custom root certificates, or a connection
+    /// pool shared with the rest of an application) instead of a client of its own.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: the runtime then follows
+    /// redirects itself, under the rules above (a response that `client` reached through a
+    /// redirect is refused with [`Error::InvalidRequest`](crate::Error::InvalidRequest)).
+    /// The runtime sets the limits of each request itself: [`timeout`](Self::timeout) on
+    /// every JSON call and token request, no total limit on downloads (overriding a
+    /// `timeout` set on `client`), [`download_stall_timeout`](Self::download_stall_timeout)
+    /// on their stalls. [`connect_timeout`](Self::connect_timeout) does not apply: set it on
+    /// `client`. Verify TLS on it as you need: the runtime cannot check how `client` does.
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = UserClient(Some(client));
+        self
+    }
+
+    /// Calls `hooks` in each request's life: before it is sent, after its response head, and
+    /// before a retry (see [`Hooks`]).
+    pub fn with_hooks(mut self, hooks: impl Hooks) -> Self {
+        self.hooks = HookSlot(Some(Arc::new(hooks)));
+        self
+    }
+
+    /// Whether the client sends with a `reqwest::Client` given by
+    /// [`with_http_client`](Self::with_http_client).
+    pub fn has_http_client(&self) -> bool {
+        self.http.0.is_some()
+    }
+
+    /// Whether [`Hooks`] are set.
+    pub fn has_hooks(&self) -> bool {
+        self.hooks.0.is_some()
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode, Url};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::ClientCore;
 use super::auth::{Credential, Scheme};
@@ -14,10 +15,15 @@ use super::redirect::{self, Follower, Hop};
 use super::request::EncodedBody;
 use crate::download::DownloadError;
 use crate::error::{Error, ErrorBody, StatusError, TransportError};
+use crate::hooks::Call;
 use crate::retry::{self, Failure};
 
 /// `Zuora-Request-Id`, which Zuora support asks for.
 pub(super) const ZUORA_REQUEST_ID: HeaderName = HeaderName::from_static("zuora-request-id");
+
+/// The total limit given to a download's request sent with a `reqwest::Client` of the
+/// user's, so that a `timeout` set on that client does not cut downloads (which have none).
+const NO_TOTAL_LIMIT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// How long a request may take.
 #[derive(Clone, Copy)]
@@ -52,15 +58,26 @@ pub(super) struct Prepared {
 type Signer<'s> = (&'s Scheme, &'s Credential<'s>);
 
 impl Prepared {
-    /// Makes the attempts of `attempt` under the client's retry settings.
+    /// Makes the attempts of `attempt` (given the attempt's number, from 1) under the
+    /// client's retry settings, in the call's span.
     pub(super) async fn retrying<T, E, F, Fut>(&self, attempt: F) -> Result<T, Error<E>>
     where
         E: ErrorBody,
-        F: FnMut() -> Fut,
+        F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, Failure<E>>>,
     {
-        let config = &self.core.inner.config.retry;
-        retry::run(self.operation, config, self.repeatable, attempt).await
+        let config = &self.core.inner.config;
+        let hooks = config.hooks.0.as_deref();
+        let span = tracing::debug_span!("aqua_call", operation = self.operation);
+        retry::run(
+            self.operation,
+            &config.retry,
+            self.repeatable,
+            hooks,
+            attempt,
+        )
+        .instrument(span)
+        .await
     }
 
     /// The request of one exchange, not authenticated yet: to the request's URL, or to a
@@ -104,17 +121,27 @@ impl Prepared {
     /// sent without credentials) writes its credential; when the credential is a token and
     /// the answer is HTTP 401, the exchange gets a new token and sends the request once more,
     /// within the same attempt.
-    pub(super) async fn execute<E>(&self, limit: TimeLimit) -> Result<reqwest::Response, Error<E>> {
+    ///
+    /// `attempt` counts from 1; the attempt's span gets the response's status and
+    /// `Zuora-Request-Id`.
+    pub(super) async fn execute<E>(
+        &self,
+        limit: TimeLimit,
+        attempt: u32,
+    ) -> Result<reqwest::Response, Error<E>> {
         let inner = &self.core.inner;
         let operation = self.operation;
+        let call = Call { operation, attempt };
         tracing::debug!(operation, method = %self.method, path = %self.path, "sending request");
         let scheme = inner.scheme.as_ref().filter(|_| self.authenticate);
         let response = match scheme {
-            None => self.exchange(limit, None).await?,
+            None => self.exchange(limit, &call, None).await?,
             Some(scheme) => {
                 let transport = inner.token_transport();
                 let credential = scheme.credential(&transport).await?;
-                let response = self.exchange(limit, Some((scheme, &credential))).await?;
+                let response = self
+                    .exchange(limit, &call, Some((scheme, &credential)))
+                    .await?;
                 if response.status() == StatusCode::UNAUTHORIZED && scheme.renews(&credential) {
                     tracing::debug!(
                         operation,
@@ -123,13 +150,26 @@ impl Prepared {
                     drop(response);
                     scheme.invalidate(&credential).await;
                     let credential = scheme.credential(&transport).await?;
-                    self.exchange(limit, Some((scheme, &credential))).await?
+                    self.exchange(limit, &call, Some((scheme, &credential)))
+                        .await?
                 } else {
                     response
                 }
             }
         };
-        tracing::debug!(operation, status = response.status().as_u16(), "response");
+        let status = response.status().as_u16();
+        let span = tracing::Span::current();
+        if !span.is_disabled() {
+            span.record("status", status);
+            if let Some(id) = response
+                .headers()
+                .get(ZUORA_REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+            {
+                span.record("zuora_request_id", id);
+            }
+        }
+        tracing::debug!(operation, status, "response");
         Ok(response)
     }
 
@@ -137,19 +177,20 @@ impl Prepared {
     async fn exchange<E>(
         &self,
         limit: TimeLimit,
+        call: &Call,
         signer: Option<Signer<'_>>,
     ) -> Result<reqwest::Response, Error<E>> {
         let total = match limit {
             TimeLimit::Total(timeout) => Some(timeout),
-            TimeLimit::Stall(_) => None,
+            TimeLimit::Stall(_) => self.core.inner.user_http.then_some(NO_TOTAL_LIMIT),
         };
         let mut request = self.build(total, None)?;
         if let Some((scheme, credential)) = signer {
             scheme.apply(&mut request, credential);
         }
         match self.core.inner.follower {
-            Follower::Reqwest => self.send(request, limit).await,
-            Follower::Runtime => self.follow(request, limit, signer).await,
+            Follower::Reqwest => self.send(request, limit, call).await,
+            Follower::Runtime => self.follow(request, limit, call, signer).await,
         }
     }
 
@@ -160,6 +201,7 @@ impl Prepared {
         &self,
         mut request: reqwest::Request,
         limit: TimeLimit,
+        call: &Call,
         signer: Option<Signer<'_>>,
     ) -> Result<reqwest::Response, Error<E>> {
         let started = Instant::now();
@@ -169,7 +211,7 @@ impl Prepared {
         let mut authenticated = signer.is_some();
         let mut body = true;
         loop {
-            let response = self.send(request, limit).await?;
+            let response = self.send(request, limit, call).await?;
             let next = redirect::next_hop(
                 response.status(),
                 response.headers(),
@@ -192,7 +234,7 @@ impl Prepared {
             );
             let remaining = match limit {
                 TimeLimit::Total(timeout) => Some(timeout.saturating_sub(started.elapsed())),
-                TimeLimit::Stall(_) => None,
+                TimeLimit::Stall(_) => self.core.inner.user_http.then_some(NO_TOTAL_LIMIT),
             };
             request = self.build(remaining, Some(&hop))?;
             if let Some((scheme, credential)) = signer.filter(|_| hop.authenticated) {
@@ -203,26 +245,45 @@ impl Prepared {
         }
     }
 
-    /// Sends a request within `limit`.
+    /// Sends a request within `limit`, between the hooks' `before_send` and
+    /// `after_response`.
     async fn send<E>(
         &self,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         limit: TimeLimit,
+        call: &Call,
     ) -> Result<reqwest::Response, Error<E>> {
-        let http = &self.core.inner.http;
+        let inner = &self.core.inner;
         let operation = self.operation;
-        match limit {
-            TimeLimit::Total(_) => http
+        let hooks = inner.config.hooks.0.as_deref();
+        if let Some(hooks) = hooks {
+            hooks.before_send(call, &mut request);
+        }
+        // A client of the user's must not follow redirects itself (see `with_http_client`).
+        let sent = inner.user_http.then(|| request.url().clone());
+        let started = hooks.map(|_| Instant::now());
+        let response = match limit {
+            TimeLimit::Total(_) => inner
+                .http
                 .execute(request)
                 .await
-                .map_err(|e| transport(operation, e)),
+                .map_err(|e| transport(operation, e))?,
             TimeLimit::Stall(after) => {
-                match tokio::time::timeout(after, http.execute(request)).await {
-                    Ok(result) => result.map_err(|e| transport(operation, e)),
-                    Err(_) => Err(DownloadError::Stalled { after }.into()),
+                match tokio::time::timeout(after, inner.http.execute(request)).await {
+                    Ok(result) => result.map_err(|e| transport(operation, e))?,
+                    Err(_) => return Err(DownloadError::Stalled { after }.into()),
                 }
             }
+        };
+        if let (Some(hooks), Some(started)) = (hooks, started) {
+            hooks.after_response(call, &response, started.elapsed());
         }
+        if sent.is_some_and(|sent| sent != *response.url()) {
+            return Err(Error::invalid_request(format!(
+                "{operation}: the reqwest::Client given to ClientConfig::with_http_client followed a redirect itself; build it with `.redirect(reqwest::redirect::Policy::none())` so that the runtime follows redirects under its own rules"
+            )));
+        }
+        Ok(response)
     }
 }
 

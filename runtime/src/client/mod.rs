@@ -56,8 +56,10 @@ struct Inner {
     /// How `auth` authenticates a request; `None` without credentials.
     scheme: Option<Scheme>,
     /// Who follows redirects: reqwest, or the exchange when reqwest would keep what the
-    /// scheme writes.
+    /// scheme writes, or when `http` is the user's.
     follower: Follower,
+    /// Whether `http` was given by the user (`ClientConfig::with_http_client`).
+    user_http: bool,
     user_agent: &'static str,
     config: ClientConfig,
 }
@@ -89,11 +91,14 @@ impl ClientCore {
     ///
     /// With [`Auth::OAuthClientCredentials`], the token URL is checked and resolved here;
     /// no token is fetched until the first request.
+    ///
+    /// With a `reqwest::Client` given by [`ClientConfig::with_http_client`], the runtime
+    /// follows redirects itself and sends with that client; otherwise it builds its own.
     pub fn new(
         base_url: &str,
         auth: Auth,
         user_agent: &'static str,
-        config: ClientConfig,
+        mut config: ClientConfig,
     ) -> Result<Self, ConfigError> {
         let base_url = validate_base_url(base_url)?;
         let parsed = Url::parse(&base_url).map_err(|_| ConfigError::InvalidBaseUrl {
@@ -103,13 +108,23 @@ impl ClientCore {
         let origin = parsed.origin().ascii_serialization();
         let base_path = parsed.path().trim_end_matches('/').to_owned();
         let scheme = Scheme::new(&auth, &origin)?;
-        let follower = Follower::for_placement(scheme.as_ref().map(Scheme::placement));
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(config.connect_timeout)
-            .redirect(follower.policy())
-            .build()
-            .map_err(ConfigError::Http)?;
+        let user_http = config.http.0.take();
+        let follower = match user_http {
+            Some(_) => Follower::Runtime,
+            None => Follower::for_placement(scheme.as_ref().map(Scheme::placement)),
+        };
+        let (http, user_http) = match user_http {
+            Some(http) => (http, true),
+            None => {
+                let http = reqwest::Client::builder()
+                    .use_rustls_tls()
+                    .connect_timeout(config.connect_timeout)
+                    .redirect(follower.policy())
+                    .build()
+                    .map_err(ConfigError::Http)?;
+                (http, false)
+            }
+        };
         Ok(ClientCore {
             inner: Arc::new(Inner {
                 http,
@@ -119,6 +134,7 @@ impl ClientCore {
                 auth,
                 scheme,
                 follower,
+                user_http,
                 user_agent,
                 config,
             }),

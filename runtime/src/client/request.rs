@@ -185,7 +185,7 @@ impl<'a> Request<'a> {
     ) -> Result<T, Error<E>> {
         let prepared = self.prepare()?;
         prepared
-            .retrying(|| prepared.json_attempt(looks_successful))
+            .retrying(|attempt| prepared.json_attempt(looks_successful, attempt))
             .await
     }
 
@@ -194,7 +194,9 @@ impl<'a> Request<'a> {
     /// Transient failures are retried as with [`send_json`](Self::send_json).
     pub async fn send_empty<E: ErrorBody>(self) -> Result<(), Error<E>> {
         let prepared = self.prepare()?;
-        prepared.retrying(|| prepared.empty_attempt()).await
+        prepared
+            .retrying(|attempt| prepared.empty_attempt(attempt))
+            .await
     }
 
     /// Sends the request and returns the response as a [`Download`], whose body is streamed.
@@ -212,7 +214,9 @@ impl<'a> Request<'a> {
     /// [`ClientConfig::download_resume_attempts`](crate::ClientConfig::download_resume_attempts) times; see [`Download`]).
     pub async fn send_download<E: ErrorBody>(self) -> Result<Download, Error<E>> {
         let prepared = Arc::new(self.prepare()?);
-        prepared.retrying(|| prepared.download_attempt()).await
+        prepared
+            .retrying(|attempt| prepared.download_attempt(attempt))
+            .await
     }
 
     /// Sends the request and returns a successful response's status and whole body, for
@@ -221,7 +225,9 @@ impl<'a> Request<'a> {
     /// retried as with [`send_json`](Self::send_json).
     pub async fn send_raw<E: ErrorBody>(self) -> Result<RawResponse, Error<E>> {
         let prepared = self.prepare()?;
-        prepared.retrying(|| prepared.raw_attempt()).await
+        prepared
+            .retrying(|attempt| prepared.raw_attempt(attempt))
+            .await
     }
 }
 

@@ -52,10 +52,12 @@ impl RawResponse {
 impl Prepared {
     /// One exchange read whole, for the JSON-sized calls: a success status with its body, or
     /// the failure (an error status becomes [`Error::Status`]).
-    async fn read_attempt<E: ErrorBody>(&self) -> Result<ReadResponse, Failure<E>> {
+    async fn read_attempt<E: ErrorBody>(&self, attempt: u32) -> Result<ReadResponse, Failure<E>> {
         let operation = self.operation;
         let config = &self.core.inner.config;
-        let response = self.execute(TimeLimit::Total(config.timeout)).await?;
+        let response = self
+            .execute(TimeLimit::Total(config.timeout), attempt)
+            .await?;
         let server_delay = retry::server_delay(response.status(), response.headers());
         let fail = |error: Error<E>| Failure {
             error,
@@ -84,8 +86,9 @@ impl Prepared {
     pub(super) async fn json_attempt<T: DeserializeOwned, E: ErrorBody>(
         &self,
         looks_successful: Option<fn(&T) -> bool>,
+        attempt: u32,
     ) -> Result<T, Failure<E>> {
-        let read = self.read_attempt::<E>().await?;
+        let read = self.read_attempt::<E>(attempt).await?;
         let fail = |error: Error<E>| Failure {
             error,
             server_delay: read.server_delay,
@@ -111,27 +114,31 @@ impl Prepared {
     }
 
     /// One attempt of [`Request::send_raw`](crate::Request::send_raw).
-    pub(super) async fn raw_attempt<E: ErrorBody>(&self) -> Result<RawResponse, Failure<E>> {
-        Ok(self.read_attempt::<E>().await?.raw)
+    pub(super) async fn raw_attempt<E: ErrorBody>(
+        &self,
+        attempt: u32,
+    ) -> Result<RawResponse, Failure<E>> {
+        Ok(self.read_attempt::<E>(attempt).await?.raw)
     }
 
     /// One attempt of [`Request::send_empty`](crate::Request::send_empty).
-    pub(super) async fn empty_attempt<E: ErrorBody>(&self) -> Result<(), Failure<E>> {
-        self.read_attempt::<E>().await.map(|_| ())
+    pub(super) async fn empty_attempt<E: ErrorBody>(&self, attempt: u32) -> Result<(), Failure<E>> {
+        self.read_attempt::<E>(attempt).await.map(|_| ())
     }
 
     /// One attempt of [`Request::send_download`](crate::Request::send_download): up to a success status, or an error status
     /// with (the start of) its body.
     pub(super) async fn download_attempt<E: ErrorBody>(
         self: &Arc<Self>,
+        attempt: u32,
     ) -> Result<Download, Failure<E>> {
         const MAX_ERROR_BODY: usize = 64 * 1024;
         let operation = self.operation;
         let stall = self.core.inner.config.download_stall_timeout;
-        let mut response = self.execute(TimeLimit::Stall(stall)).await?;
+        let mut response = self.execute(TimeLimit::Stall(stall), attempt).await?;
         let status = response.status();
         if status.is_success() {
-            return Ok(Download::new(response, stall, self.resumer()));
+            return Ok(Download::new(response, stall, self.resumer(attempt)));
         }
         let server_delay = retry::server_delay(status, response.headers());
         let request_id = response
@@ -161,7 +168,7 @@ impl Prepared {
     /// What a [`Download`] of this request needs to resume a broken body, or `None` when it
     /// must not: resumption is disabled, the request may not be repeated (a `POST` without an
     /// `Idempotency-Key`), or the caller sets `Range`, `If-Range` or `Accept-Encoding` itself.
-    fn resumer(self: &Arc<Self>) -> Option<Resumer> {
+    fn resumer(self: &Arc<Self>, attempt: u32) -> Option<Resumer> {
         let config = &self.core.inner.config;
         let own_ranges = self.headers.iter().any(|(name, _)| {
             [RANGE, IF_RANGE, ACCEPT_ENCODING]
@@ -174,7 +181,7 @@ impl Prepared {
         let prepared = Arc::clone(self);
         let reopen: Reopen = Box::new(move |extra| {
             let prepared = Arc::clone(&prepared);
-            Box::pin(async move { prepared.reopen(extra).await })
+            Box::pin(async move { prepared.reopen(extra, attempt).await })
         });
         Some(Resumer {
             reopen,
@@ -191,12 +198,13 @@ impl Prepared {
     async fn reopen(
         &self,
         extra: Vec<(HeaderName, HeaderValue)>,
+        attempt: u32,
     ) -> Result<reqwest::Response, ReopenFailure> {
         let mut request = self.clone();
         request.headers.extend(extra);
         let stall = request.core.inner.config.download_stall_timeout;
         request
-            .execute::<serde_json::Value>(TimeLimit::Stall(stall))
+            .execute::<serde_json::Value>(TimeLimit::Stall(stall), attempt)
             .await
             .map_err(|error| ReopenFailure {
                 transient: retry::reason(&error).is_some(),
