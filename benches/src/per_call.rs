@@ -129,7 +129,7 @@ impl Raw {
     pub fn new(rest_url: &str) -> Raw {
         Raw {
             http: reqwest::Client::builder()
-                .use_rustls_tls()
+                .tls_backend_rustls()
                 .build()
                 .expect("a reqwest client"),
             url: format!("{rest_url}/batch-query/jobs/partner/{PARTNER}/project/{PROJECT}"),

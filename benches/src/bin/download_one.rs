@@ -31,7 +31,7 @@ async fn generated(base_url: &str, path: &Path) -> Result<u64, String> {
 
 async fn raw(base_url: &str, path: &Path, sync: bool) -> Result<u64, String> {
     let http = reqwest::Client::builder()
-        .use_rustls_tls()
+        .tls_backend_rustls()
         .build()
         .map_err(|e| e.to_string())?;
     let mut response = http

@@ -117,7 +117,7 @@ impl ClientCore {
             Some(http) => (http, true),
             None => {
                 let http = reqwest::Client::builder()
-                    .use_rustls_tls()
+                    .tls_backend_rustls()
                     .connect_timeout(config.connect_timeout)
                     .redirect(follower.policy())
                     .build()
