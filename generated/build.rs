@@ -1,7 +1,9 @@
 //! Generates the client from the OpenAPI document at build time.
 //!
-//! Input: `../spec/aqua.yaml` (or the file named by `AQUA_SPEC`). Output: `$OUT_DIR/aqua.rs`,
-//! included by `src/lib.rs`. Cargo reruns this only when the spec, this file or the generator
+//! Input: `aqua.yaml` beside `Cargo.toml` (or the file named by `AQUA_SPEC`). Output:
+//! `$OUT_DIR/aqua.rs`, included by `src/lib.rs`. In the repository, `aqua.yaml` is a symbolic
+//! link to `../spec/aqua.yaml`, the one source of truth; `cargo package` follows it, so the
+//! published package carries the spec as a plain file. Cargo reruns this only when the spec, this file or the generator
 //! (a build dependency) changes; the output file is rewritten only when its content changes.
 
 use std::path::PathBuf;
@@ -12,7 +14,7 @@ fn main() -> ExitCode {
     println!("cargo:rerun-if-env-changed=AQUA_SPEC");
     let spec = match std::env::var_os("AQUA_SPEC") {
         Some(path) => PathBuf::from(path),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/aqua.yaml"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("aqua.yaml"),
     };
     println!("cargo:rerun-if-changed={}", spec.display());
 

@@ -19,7 +19,7 @@
 //! | `compose.rs` | `allOf` merges, `oneOf`/`anyOf` unions, `x-aqua-flex` |
 //! | `enums.rs` | string enums |
 //! | `servers.rs`, `security.rs` | `servers` and `components.securitySchemes` |
-//! | `operation.rs` | one operation: a driver over the steps below, sharing [`operation::OperationContext`] |
+//! | `operation.rs` | one operation: a driver over the steps below, sharing `operation::OperationContext` |
 //! | `params.rs`, `paths.rs`, `bodies.rs`, `responses.rs`, `poll.rs` | those steps |
 //! | `examples.rs` | documented examples |
 //! | `cycles.rs` | `$ref` cycles and the boxing of recursive fields |
