@@ -18,6 +18,7 @@ mod oauth;
 mod redirect;
 mod request;
 mod response;
+mod tls;
 mod urls;
 
 #[cfg(test)]
@@ -116,8 +117,7 @@ impl ClientCore {
         let (http, user_http) = match user_http {
             Some(http) => (http, true),
             None => {
-                let http = reqwest::Client::builder()
-                    .tls_backend_rustls()
+                let http = tls::configure(reqwest::Client::builder())
                     .connect_timeout(config.connect_timeout)
                     .redirect(follower.policy())
                     .build()
