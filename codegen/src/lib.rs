@@ -6,7 +6,7 @@
 //! 2. [`lower`]: the document → [`model::Api`], our own description of the API with Rust names
 //!    resolved and a deterministic order;
 //! 3. [`emit`]: the model → Rust tokens (`quote`);
-//! 4. [`render()`]: tokens → formatted source (`prettyplease`), unit by unit ([`render`] the
+//! 4. [`render()`]: tokens → formatted source (`prettyplease`), unit by unit ([`render`](mod@render) the
 //!    module).
 //!
 //! Every stage reports problems as [`Diagnostics`] that name the offending node by JSON pointer
@@ -59,7 +59,7 @@ pub struct Generated {
 }
 
 impl Generated {
-    /// The generated items as one token stream (what [`render`] prints, unformatted).
+    /// The generated items as one token stream (what [`render()`] prints, unformatted).
     pub fn tokens(&self) -> proc_macro2::TokenStream {
         emit::emit(&self.api)
     }

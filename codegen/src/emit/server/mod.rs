@@ -96,7 +96,7 @@ pub fn emit_server_uses(mentioned: &ServerNames) -> TokenStream {
     }
 }
 
-/// Adds to `names` the runtime names of [`IMPORTS`] and [`REEXPORTS`] that `tokens` mention:
+/// Adds to `names` the runtime names of `IMPORTS` and `REEXPORTS` that `tokens` mention:
 /// an identifier that starts a path, that is, not one after `::` or `.` (a path segment, a
 /// method or field), the name of a `fn`, or a field name before a single `:`.
 pub fn mentioned(tokens: &TokenStream, names: &mut ServerNames) {
