@@ -135,6 +135,26 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// One JSON object per diagnostic, a line each (`aqua-codegen --message-format json`): its
+    /// `severity` (`error` or `warning`), `source`, `pointer`, `line` and `column` (`null` when
+    /// unknown) and `message`, in the order they were found.
+    pub fn to_json_lines(&self) -> String {
+        let mut out = String::new();
+        for d in &self.items {
+            let value = serde_json::json!({
+                "severity": d.severity.as_str(),
+                "source": self.source_name,
+                "pointer": d.pointer,
+                "line": d.span.map(|s| s.line),
+                "column": d.span.map(|s| s.column),
+                "message": d.message,
+            });
+            out.push_str(&value.to_string());
+            out.push('\n');
+        }
+        out
+    }
+
     /// One `cargo:warning=` line per line of each warning, for build scripts: cargo shows them
     /// when the build script runs.
     pub fn cargo_warnings(&self) -> String {
@@ -285,5 +305,24 @@ mod tests {
             "t.yaml: error at #/a: a fallback\nsecond line\nt.yaml:3:5: error at #/b: another"
         );
         assert_eq!(d.cargo_warnings(), "");
+    }
+
+    #[test]
+    fn diagnostics_as_json_lines() {
+        let mut d = two();
+        d.error("#/c", "broken \"quoted\"");
+        let lines: Vec<serde_json::Value> = d
+            .to_json_lines()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                serde_json::json!({"severity": "warning", "source": "t.yaml", "pointer": "#/a", "line": null, "column": null, "message": "a fallback\nsecond line"}),
+                serde_json::json!({"severity": "warning", "source": "t.yaml", "pointer": "#/b", "line": 3, "column": 5, "message": "another"}),
+                serde_json::json!({"severity": "error", "source": "t.yaml", "pointer": "#/c", "line": null, "column": null, "message": "broken \"quoted\""}),
+            ]
+        );
     }
 }

@@ -24,6 +24,31 @@ struct Cli {
     /// fallback (`serde_json::Value`, raw bytes, operations left out).
     #[arg(long, global = true)]
     deny_warnings: bool,
+    /// How to print problems on stderr: `human` (`file:line:col: error at POINTER: message`) or
+    /// `json` (one JSON object per problem, a line each, with `severity`, `source`, `pointer`,
+    /// `line`, `column` and `message`).
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+}
+
+/// How problems are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+impl MessageFormat {
+    /// Prints `diagnostics` (errors or warnings), if any, to stderr.
+    fn report(self, diagnostics: &aqua_codegen::Diagnostics) {
+        if diagnostics.is_empty() {
+            return;
+        }
+        match self {
+            MessageFormat::Human => eprintln!("{diagnostics}"),
+            MessageFormat::Json => eprint!("{}", diagnostics.to_json_lines()),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -55,19 +80,13 @@ enum Command {
     },
 }
 
-/// Prints the warnings, if any, to stderr.
-fn warn(warnings: &aqua_codegen::Diagnostics) {
-    if !warnings.is_empty() {
-        eprintln!("{warnings}");
-    }
-}
-
 fn write_crate(
     spec: &std::path::Path,
     out: &std::path::Path,
     name: String,
     runtime: Option<PathBuf>,
     generation: &aqua_codegen::Options,
+    format: MessageFormat,
 ) -> ExitCode {
     let runtime =
         runtime.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../runtime"));
@@ -80,11 +99,11 @@ fn write_crate(
         .and_then(|source| aqua_codegen::standalone_crate_with(&source, &options, generation))
     {
         Ok((files, warnings)) => {
-            warn(&warnings);
+            format.report(&warnings);
             files
         }
         Err(diags) => {
-            eprintln!("{diags}");
+            format.report(&diags);
             return ExitCode::FAILURE;
         }
     };
@@ -115,7 +134,16 @@ fn main() -> ExitCode {
             out,
             name,
             runtime_path,
-        } => return write_crate(&spec, &out, name, runtime_path, &options),
+        } => {
+            return write_crate(
+                &spec,
+                &out,
+                name,
+                runtime_path,
+                &options,
+                cli.message_format,
+            );
+        }
     };
     let result = aqua_codegen::SpecSource::from_path(&spec).and_then(|source| {
         let generated = aqua_codegen::generate_with(&source, &options)?;
@@ -127,7 +155,7 @@ fn main() -> ExitCode {
     });
     match result {
         Ok((code, warnings)) => {
-            warn(&warnings);
+            cli.message_format.report(&warnings);
             if print {
                 print!("{code}");
             } else {
@@ -141,7 +169,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(diags) => {
-            eprintln!("{diags}");
+            cli.message_format.report(&diags);
             ExitCode::FAILURE
         }
     }

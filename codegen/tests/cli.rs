@@ -61,3 +61,35 @@ fn warnings_are_printed_and_denied_on_request() {
         );
     }
 }
+
+#[test]
+fn problems_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("warned.yaml");
+    std::fs::write(&spec, WARNED).unwrap();
+    let line = |stderr: &str| -> serde_json::Value {
+        let first = stderr.lines().next().expect("a line");
+        serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {stderr}"))
+    };
+
+    let (ok, _, stderr) = run(&["check", "--message-format", "json"], &spec);
+    assert!(ok, "{stderr}");
+    let expected = serde_json::json!({
+        "severity": "warning",
+        "source": "warned.yaml",
+        "pointer": "#/paths/~1jobs/post/callbacks",
+        "line": 7,
+        "column": 7,
+        "message": "callbacks are not generated: the client receives no callback requests; the operation is generated without them",
+    });
+    assert_eq!(line(&stderr), expected);
+
+    let (ok, _, stderr) = run(
+        &["check", "--message-format", "json", "--deny-warnings"],
+        &spec,
+    );
+    assert!(!ok);
+    let mut denied = expected;
+    denied["severity"] = "error".into();
+    assert_eq!(line(&stderr), denied);
+}
