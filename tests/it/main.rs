@@ -7,3 +7,4 @@ mod examples;
 mod http;
 mod lifecycle;
 mod support;
+mod tidy;
