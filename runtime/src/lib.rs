@@ -40,8 +40,8 @@ mod retry_tests;
 mod test_server;
 
 pub use client::{
-    ApiKeyLocation, Auth, ClientConfig, ClientCore, ConfigError, RawResponse, Request,
-    UnknownEnvironment,
+    ApiKeyLocation, Auth, ClientConfig, ClientCore, ConfigError, RawResponse, Request, Requirement,
+    Security, TokenError, TokenSource, UnknownEnvironment,
 };
 pub use download::{Download, DownloadError};
 pub use error::{ApiError, AuthError, DecodeError, Error, ErrorBody, StatusError, TransportError};

@@ -4,21 +4,26 @@
 //! A kind is two independent things, as smithy-rs separates resolving an identity from signing
 //! with it:
 //! - where its credential comes from ([`Source`]): encoded once when the client is made (basic,
-//!   bearer, API keys), or obtained for each exchange from a [`TokenSource`] that caches and
-//!   renews it (OAuth 2.0 client credentials; another OAuth flow is another token source);
+//!   bearer, API keys), or obtained for each exchange from an [`Issuer`] that caches and
+//!   renews it (OAuth 2.0 client credentials, or a user's [`TokenSource`](super::TokenSource));
 //! - where it writes the credential ([`Placement`]): a header, a query parameter or a cookie.
 //!
 //! The redirect rules read the placement: whatever a kind writes is never sent to another host
 //! or port (see [`super::redirect`]). Adding a kind adds a variant to [`Auth`], its arm in
-//! [`Scheme::new`], and, when its credential is not fixed, a [`TokenSource`].
+//! [`Scheme::new`], and, when its credential is not fixed, an [`Issuer`].
+//!
+//! A client holds one scheme per security scheme of its spec that it has credentials for;
+//! which of them a request sends is chosen in [`super::security`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, COOKIE, HeaderName, HeaderValue};
 
 use super::ConfigError;
 use super::oauth::{OAuth, Transport};
+use super::tokens::{TokenSource, UserTokens};
 use crate::Secret;
 use crate::error::AuthError;
 
@@ -40,6 +45,10 @@ pub enum Auth {
     },
     /// A fixed bearer token.
     Bearer(Secret),
+    /// Bearer tokens from a source of the application's, asked before each exchange (see
+    /// [`TokenSource`]): the OAuth 2.0 flows the application runs itself, such as the
+    /// authorization code flow.
+    BearerSource(Arc<dyn TokenSource>),
     /// OAuth 2.0 client credentials: an access token is fetched from `token_url`, cached by
     /// the client (and its clones), refreshed shortly before it expires, and sent as
     /// `Authorization: Bearer …`. When the API answers HTTP 401, the token is fetched anew
@@ -104,7 +113,7 @@ impl Placement {
     }
 }
 
-/// A token for one exchange, from a [`TokenSource`].
+/// A token for one exchange, from an [`Issuer`].
 pub(crate) struct IssuedToken {
     /// The access token.
     pub(crate) access: Secret,
@@ -114,7 +123,7 @@ pub(crate) struct IssuedToken {
 
 /// Where the tokens of a kind whose credential changes come from: it caches them, renews them
 /// before they expire, and forgets one the API refused.
-pub(crate) trait TokenSource: Send + Sync {
+pub(crate) trait Issuer: Send + Sync {
     /// A token for one exchange.
     fn token<'a>(
         &'a self,
@@ -132,7 +141,7 @@ enum Source {
     /// value of the query parameter or cookie.
     Fixed(HeaderValue),
     /// A token for each exchange, written as `Bearer <token>`.
-    Tokens(Box<dyn TokenSource>),
+    Tokens(Box<dyn Issuer>),
 }
 
 /// The credential a scheme writes on one exchange.
@@ -185,6 +194,10 @@ impl Scheme {
                     client_secret.clone(),
                     super::urls::resolve_token_url(token_url, origin)?,
                 ))),
+            },
+            Auth::BearerSource(source) => Scheme {
+                placement: Placement::Header(AUTHORIZATION),
+                source: Source::Tokens(Box::new(UserTokens(source.clone()))),
             },
             Auth::ApiKey {
                 location,
@@ -308,7 +321,10 @@ fn fixed_authorization(auth: &Auth) -> Result<Option<HeaderValue>, ConfigError> 
             )
         }
         Auth::Bearer(token) => format!("Bearer {}", token.expose()),
-        Auth::None | Auth::OAuthClientCredentials { .. } | Auth::ApiKey { .. } => return Ok(None),
+        Auth::None
+        | Auth::OAuthClientCredentials { .. }
+        | Auth::BearerSource(_)
+        | Auth::ApiKey { .. } => return Ok(None),
     };
     sensitive(&Secret::new(text)).map(Some)
 }

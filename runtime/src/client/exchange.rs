@@ -1,5 +1,5 @@
 //! One exchange of a prepared request: building it, authenticating it through the client's
-//! [`Scheme`], following its redirects when the runtime does, and sending it within its time
+//! [`Scheme`]s, following its redirects when the runtime does, and sending it within its time
 //! limit. What an attempt makes of the response is in [`super::response`].
 
 use std::time::Duration;
@@ -9,10 +9,10 @@ use reqwest::{Method, StatusCode, Url};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::ClientCore;
 use super::auth::{Credential, Scheme};
 use super::redirect::{self, Follower, Hop};
 use super::request::EncodedBody;
+use super::{ClientCore, Requirement};
 use crate::download::DownloadError;
 use crate::error::{Error, ErrorBody, StatusError, TransportError};
 use crate::hooks::Call;
@@ -49,12 +49,14 @@ pub(super) struct Prepared {
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) body: Option<EncodedBody>,
     pub(super) authenticate: bool,
+    /// The request's own security requirement, if it states one.
+    pub(super) requirement: Option<Requirement>,
     pub(super) accept: &'static str,
     /// Whether the request may be sent more than once (see [`retry::may_repeat`]).
     pub(super) repeatable: bool,
 }
 
-/// The scheme of an exchange and its credential.
+/// A scheme of an exchange and its credential.
 type Signer<'s> = (&'s Scheme, &'s Credential<'s>);
 
 impl Prepared {
@@ -117,9 +119,9 @@ impl Prepared {
         Ok(request)
     }
 
-    /// One exchange up to the response head. The client's scheme (unless the request is
-    /// sent without credentials) writes its credential; when the credential is a token and
-    /// the answer is HTTP 401, the exchange gets a new token and sends the request once more,
+    /// One exchange up to the response head. The schemes the request sends (see
+    /// [`Security`](super::Security)) write their credentials; when one of them is a token and
+    /// the answer is HTTP 401, the exchange gets new tokens and sends the request once more,
     /// within the same attempt.
     ///
     /// `attempt` counts from 1; the attempt's span gets the response's status and
@@ -133,29 +135,32 @@ impl Prepared {
         let operation = self.operation;
         let call = Call { operation, attempt };
         tracing::debug!(operation, method = %self.method, path = %self.path, "sending request");
-        let scheme = inner.scheme.as_ref().filter(|_| self.authenticate);
-        let response = match scheme {
-            None => self.exchange(limit, &call, None).await?,
-            Some(scheme) => {
-                let transport = inner.token_transport();
-                let credential = scheme.credential(&transport).await?;
-                let response = self
-                    .exchange(limit, &call, Some((scheme, &credential)))
-                    .await?;
-                if response.status() == StatusCode::UNAUTHORIZED && scheme.renews(&credential) {
-                    tracing::debug!(
-                        operation,
-                        "HTTP 401 with an OAuth token: fetching a new token and retrying once"
-                    );
-                    drop(response);
-                    scheme.invalidate(&credential).await;
-                    let credential = scheme.credential(&transport).await?;
-                    self.exchange(limit, &call, Some((scheme, &credential)))
-                        .await?
-                } else {
-                    response
+        let schemes = inner.schemes_for(self.authenticate, self.requirement);
+        let transport = inner.token_transport();
+        let mut credentials = Vec::with_capacity(schemes.len());
+        for scheme in &schemes {
+            credentials.push(scheme.credential(&transport).await?);
+        }
+        let signers: Vec<Signer<'_>> = schemes.iter().copied().zip(&credentials).collect();
+        let response = self.exchange(limit, &call, &signers).await?;
+        let renews = signers.iter().any(|(s, c)| s.renews(c));
+        let response = if response.status() == StatusCode::UNAUTHORIZED && renews {
+            tracing::debug!(
+                operation,
+                "HTTP 401 with an access token: getting a new token and retrying once"
+            );
+            drop(response);
+            let mut renewed = Vec::with_capacity(schemes.len());
+            for (scheme, credential) in &signers {
+                if scheme.renews(credential) {
+                    scheme.invalidate(credential).await;
                 }
+                renewed.push(scheme.credential(&transport).await?);
             }
+            let signers: Vec<Signer<'_>> = schemes.iter().copied().zip(&renewed).collect();
+            self.exchange(limit, &call, &signers).await?
+        } else {
+            response
         };
         let status = response.status().as_u16();
         let span = tracing::Span::current();
@@ -173,42 +178,51 @@ impl Prepared {
         Ok(response)
     }
 
-    /// The request sent once, signed by `signer`, with its redirects.
+    /// The request sent once, signed by `signers`, with its redirects.
     async fn exchange<E>(
         &self,
         limit: TimeLimit,
         call: &Call,
-        signer: Option<Signer<'_>>,
+        signers: &[Signer<'_>],
     ) -> Result<reqwest::Response, Error<E>> {
         let total = match limit {
             TimeLimit::Total(timeout) => Some(timeout),
             TimeLimit::Stall(_) => self.core.inner.user_http.then_some(NO_TOTAL_LIMIT),
         };
         let mut request = self.build(total, None)?;
-        if let Some((scheme, credential)) = signer {
+        for (scheme, credential) in signers {
             scheme.apply(&mut request, credential);
         }
         match self.core.inner.follower {
             Follower::Reqwest => self.send(request, limit, call).await,
-            Follower::Runtime => self.follow(request, limit, call, signer).await,
+            Follower::Runtime => self.follow(request, limit, call, signers).await,
         }
     }
 
-    /// Sends `request` and follows its redirects hop by hop (see [`redirect`]): the credential
-    /// is written again only while the hops stay on the request's host and port. A refused
-    /// redirect is an [`Error::Status`] with the redirect's status and the reason.
+    /// Sends `request` and follows its redirects hop by hop (see [`redirect`]): the
+    /// credentials are written again only while the hops stay on the request's host and port.
+    /// A refused redirect is an [`Error::Status`] with the redirect's status and the reason.
     async fn follow<E>(
         &self,
         mut request: reqwest::Request,
         limit: TimeLimit,
         call: &Call,
-        signer: Option<Signer<'_>>,
+        signers: &[Signer<'_>],
     ) -> Result<reqwest::Response, Error<E>> {
         let started = Instant::now();
-        let placement = self.core.inner.scheme.as_ref().map(Scheme::placement);
+        let inner = &self.core.inner;
+        // Every scheme of the client, not only those of this request: a `Location` carries
+        // none of their query parameters on.
+        let placements: Vec<&super::auth::Placement> = inner
+            .schemes
+            .iter()
+            .map(|(_, s)| s)
+            .chain(&inner.always)
+            .map(Scheme::placement)
+            .collect();
         let mut previous: Vec<Url> = vec![request.url().clone()];
         let mut method = self.method.clone();
-        let mut authenticated = signer.is_some();
+        let mut authenticated = !signers.is_empty();
         let mut body = true;
         loop {
             let response = self.send(request, limit, call).await?;
@@ -218,7 +232,7 @@ impl Prepared {
                 &method,
                 authenticated,
                 &previous,
-                placement,
+                &placements,
             );
             let mut hop = match next {
                 Ok(None) => return Ok(response),
@@ -237,8 +251,10 @@ impl Prepared {
                 TimeLimit::Stall(_) => self.core.inner.user_http.then_some(NO_TOTAL_LIMIT),
             };
             request = self.build(remaining, Some(&hop))?;
-            if let Some((scheme, credential)) = signer.filter(|_| hop.authenticated) {
-                scheme.apply(&mut request, credential);
+            if hop.authenticated {
+                for (scheme, credential) in signers {
+                    scheme.apply(&mut request, credential);
+                }
             }
             previous.push(hop.url);
             (method, authenticated, body) = (hop.method, hop.authenticated, hop.body);

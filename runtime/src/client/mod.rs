@@ -6,6 +6,9 @@
 //! - `urls`: the rules of base URLs and token URLs ([`validate_base_url`]);
 //! - `auth`: [`Auth`] and the seam through which each credential kind writes itself on a
 //!   request (`Scheme`: a source and a placement); `oauth`: the OAuth token source;
+//!   `tokens`: [`TokenSource`], tokens the application renews itself;
+//! - `security`: [`Security`], a client's credentials by security scheme, and which of them
+//!   a request sends;
 //! - `redirect`: which redirects are followed, and what is stripped from them;
 //! - `request`: [`Request`], the builder, and its four ways to send;
 //! - `exchange`: one exchange (build, authenticate, follow, send within the time limit);
@@ -18,11 +21,15 @@ mod oauth;
 mod redirect;
 mod request;
 mod response;
+mod security;
 mod tls;
+mod tokens;
 mod urls;
 
 #[cfg(test)]
 mod redirect_tests;
+#[cfg(test)]
+mod security_tests;
 
 use std::fmt;
 use std::sync::Arc;
@@ -33,13 +40,16 @@ pub use auth::{ApiKeyLocation, Auth};
 pub use config::{ClientConfig, ConfigError, UnknownEnvironment};
 pub use request::Request;
 pub use response::RawResponse;
+pub use security::{Requirement, Security};
+pub use tokens::{TokenError, TokenSource};
 pub use urls::validate_base_url;
 
 use auth::Scheme;
 use redirect::Follower;
 
 /// The transport of a generated client: one connection pool, one base URL, one set of
-/// credentials (and, for OAuth, one token cache). Cheap to clone; clones share all of it.
+/// credentials (and, for OAuth, one token cache per scheme). Cheap to clone; clones share all
+/// of it.
 #[derive(Clone)]
 pub struct ClientCore {
     inner: Arc<Inner>,
@@ -53,9 +63,13 @@ struct Inner {
     /// The path of the base URL without a trailing slash.
     base_path: String,
     /// As given, for `Debug` (which never shows a secret).
-    auth: Auth,
-    /// How `auth` authenticates a request; `None` without credentials.
-    scheme: Option<Scheme>,
+    security: Security,
+    /// How the credentials of each scheme of `security` authenticate a request, by key.
+    schemes: Vec<(&'static str, Scheme)>,
+    /// How `security`'s credentials sent with every authenticated request do it.
+    always: Vec<Scheme>,
+    /// The requirement of requests that state none.
+    requirement: Option<Requirement>,
     /// Who follows redirects: reqwest, or the exchange when reqwest would keep what the
     /// scheme writes, or when `http` is the user's.
     follower: Follower,
@@ -80,7 +94,7 @@ impl fmt::Debug for ClientCore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCore")
             .field("base_url", &self.inner.base_url)
-            .field("auth", &self.inner.auth)
+            .field("auth", &self.inner.security)
             .field("user_agent", &self.inner.user_agent)
             .field("config", &self.inner.config)
             .finish()
@@ -90,6 +104,9 @@ impl fmt::Debug for ClientCore {
 impl ClientCore {
     /// A transport for `base_url` (see [`validate_base_url`]).
     ///
+    /// `auth` is one credential ([`Auth`]) sent with every request, or the credentials of
+    /// several security schemes ([`Security`]).
+    ///
     /// With [`Auth::OAuthClientCredentials`], the token URL is checked and resolved here;
     /// no token is fetched until the first request.
     ///
@@ -97,7 +114,7 @@ impl ClientCore {
     /// follows redirects itself and sends with that client; otherwise it builds its own.
     pub fn new(
         base_url: &str,
-        auth: Auth,
+        auth: impl Into<Security>,
         user_agent: &'static str,
         mut config: ClientConfig,
     ) -> Result<Self, ConfigError> {
@@ -108,11 +125,27 @@ impl ClientCore {
         })?;
         let origin = parsed.origin().ascii_serialization();
         let base_path = parsed.path().trim_end_matches('/').to_owned();
-        let scheme = Scheme::new(&auth, &origin)?;
+        let security = auth.into();
+        let mut schemes = Vec::with_capacity(security.schemes.len());
+        for (key, auth) in &security.schemes {
+            if let Some(scheme) = Scheme::new(auth, &origin)? {
+                schemes.push((*key, scheme));
+            }
+        }
+        let mut always = Vec::with_capacity(security.always.len());
+        for auth in &security.always {
+            always.extend(Scheme::new(auth, &origin)?);
+        }
         let user_http = config.http.0.take();
         let follower = match user_http {
             Some(_) => Follower::Runtime,
-            None => Follower::for_placement(scheme.as_ref().map(Scheme::placement)),
+            None => Follower::for_placements(
+                schemes
+                    .iter()
+                    .map(|(_, s)| s)
+                    .chain(&always)
+                    .map(Scheme::placement),
+            ),
         };
         let (http, user_http) = match user_http {
             Some(http) => (http, true),
@@ -131,8 +164,10 @@ impl ClientCore {
                 base_url,
                 origin,
                 base_path,
-                auth,
-                scheme,
+                requirement: security.requirement,
+                security,
+                schemes,
+                always,
                 follower,
                 user_http,
                 user_agent,
@@ -169,6 +204,7 @@ impl ClientCore {
             body: None,
             at_origin: false,
             authenticate: true,
+            requirement: None,
             accept: "application/json",
         }
     }

@@ -8,7 +8,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
-use super::auth::{IssuedToken, TokenSource};
+use super::auth::{IssuedToken, Issuer};
 use crate::Secret;
 use crate::error::{AuthError, excerpt};
 
@@ -209,7 +209,7 @@ impl OAuth {
     }
 }
 
-impl TokenSource for OAuth {
+impl Issuer for OAuth {
     fn token<'a>(
         &'a self,
         transport: &'a Transport<'a>,

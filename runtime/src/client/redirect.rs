@@ -31,11 +31,16 @@ pub(crate) enum Follower {
 }
 
 impl Follower {
-    /// The follower for a client whose scheme writes at `placement`.
-    pub(crate) fn for_placement(placement: Option<&Placement>) -> Follower {
-        match placement {
-            Some(p) if !p.dropped_by_reqwest() => Follower::Runtime,
-            _ => Follower::Reqwest,
+    /// The follower for a client whose schemes write at `placements`: reqwest only when it
+    /// drops every one of them by itself.
+    pub(crate) fn for_placements<'p>(
+        placements: impl IntoIterator<Item = &'p Placement>,
+    ) -> Follower {
+        let mut placements = placements.into_iter();
+        if placements.all(Placement::dropped_by_reqwest) {
+            Follower::Reqwest
+        } else {
+            Follower::Runtime
         }
     }
 
@@ -97,15 +102,15 @@ pub(crate) struct Hop {
 
 /// Where a chain goes after `response`, a redirect to the request made with `method`,
 /// `authenticated` or not, `previous` holding the URLs requested so far (the request's own
-/// first): `Ok(None)` when the response is not a redirect to follow (it is the answer),
-/// `Err(reason)` when the redirect is refused.
+/// first), by a client whose schemes write at `placements`: `Ok(None)` when the response is
+/// not a redirect to follow (it is the answer), `Err(reason)` when the redirect is refused.
 pub(crate) fn next_hop(
     status: StatusCode,
     headers: &HeaderMap,
     method: &Method,
     authenticated: bool,
     previous: &[Url],
-    placement: Option<&Placement>,
+    placements: &[&Placement],
 ) -> Result<Option<Hop>, &'static str> {
     let keeps_method = match status {
         StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND | StatusCode::SEE_OTHER => false,
@@ -127,8 +132,10 @@ pub(crate) fn next_hop(
     }
     let authenticated = authenticated && same_host(&url, &previous[0]);
     // Written again below when the hop is authenticated, never twice.
-    if let Some(Placement::Query(name)) = placement {
-        strip_query(&mut url, name);
+    for placement in placements {
+        if let Placement::Query(name) = placement {
+            strip_query(&mut url, name);
+        }
     }
     let (method, body) = if keeps_method {
         (method.clone(), true)
@@ -236,7 +243,7 @@ mod tests {
                 &method,
                 true,
                 std::slice::from_ref(&start),
-                Some(&key),
+                &[&Placement::Header(AUTHORIZATION), &key],
             )
         };
         let hop = to(307, "/v1/y?api_key=K", Method::POST).unwrap().unwrap();
@@ -273,7 +280,7 @@ mod tests {
             &Method::GET,
             true,
             std::slice::from_ref(&start),
-            None,
+            &[],
         );
         assert!(none.unwrap().is_none());
     }

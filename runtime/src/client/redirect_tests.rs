@@ -6,11 +6,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::test_server::{Recorded, Server, Step, json, respond_with};
-use crate::{ApiKeyLocation, Auth, ClientConfig, ClientCore, Error, Method, RetryConfig, Secret};
+use crate::{
+    ApiKeyLocation, Auth, BoxFuture, ClientConfig, ClientCore, Error, Method, RetryConfig, Secret,
+    Security, TokenError, TokenSource,
+};
 
 const KEY: &str = "key-Very-Secret";
 
-fn core(server: &Server, auth: Auth) -> ClientCore {
+fn core(server: &Server, auth: impl Into<Security>) -> ClientCore {
     let config = ClientConfig::default()
         .with_timeout(Duration::from_secs(10))
         .with_retry(RetryConfig::disabled());
@@ -23,6 +26,32 @@ fn api_key(location: ApiKeyLocation, name: &str) -> Auth {
         name: name.into(),
         key: Secret::new(KEY),
     }
+}
+
+/// The key as the token of a user's source.
+struct KeyAsToken;
+
+impl TokenSource for KeyAsToken {
+    fn token(&self) -> BoxFuture<'_, Result<Secret, TokenError>> {
+        Box::pin(async { Ok(Secret::new(KEY)) })
+    }
+}
+
+/// Several schemes at once, sent together: each place a credential can go.
+fn combined() -> Security {
+    let key = |location, name: &str| match api_key(location, name) {
+        auth @ Auth::ApiKey { .. } => Some(auth),
+        _ => None,
+    };
+    Security::new()
+        .with(
+            "token",
+            Some(Auth::BearerSource(std::sync::Arc::new(KeyAsToken))),
+        )
+        .with("header", key(ApiKeyLocation::Header, "X-API-Key"))
+        .with("query", key(ApiKeyLocation::Query, "api_key"))
+        .with("cookie", key(ApiKeyLocation::Cookie, "session"))
+        .requiring(&[&["token", "header", "query", "cookie"]])
 }
 
 fn ok() -> Vec<Step> {
@@ -82,8 +111,18 @@ async fn no_kind_of_credential_follows_a_redirect_to_another_port() {
             "authorization",
         ),
         (Auth::Bearer(Secret::new(KEY)), "authorization"),
+        (
+            Auth::BearerSource(std::sync::Arc::new(KeyAsToken)),
+            "authorization",
+        ),
     ];
-    for (auth, header) in kinds {
+    let kinds = kinds
+        .into_iter()
+        .map(|(auth, header)| (Security::from(auth), header, false))
+        // The query kind's checks hold for the combination, which carries the key in the
+        // query among other places.
+        .chain([(combined(), "", true)]);
+    for (auth, header, everywhere) in kinds {
         let shown = format!("{auth:?}");
         assert!(!shown.contains(KEY), "{shown}");
         // For the query kind, a `Location` that carries the key back is stripped of it too.
@@ -105,6 +144,17 @@ async fn no_kind_of_credential_follows_a_redirect_to_another_port() {
             assert_eq!(first.target, format!("/v1/away?api_key={KEY}"), "{shown}");
         } else {
             assert!(first.header(header).unwrap().contains(KEY), "{shown}");
+        }
+        if everywhere {
+            assert_eq!(
+                first.header("authorization"),
+                Some(&*format!("Bearer {KEY}"))
+            );
+            assert_eq!(first.header("x-api-key"), Some(KEY));
+            assert_eq!(
+                first.header("cookie"),
+                Some(&*format!("mine=c1; session={KEY}"))
+            );
         }
         let moved = other.requests_to("/elsewhere");
         assert_eq!(moved.len(), 1, "{shown}");

@@ -7,9 +7,9 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::ClientCore;
 use super::exchange::Prepared;
 use super::response::RawResponse;
+use super::{ClientCore, Requirement};
 use crate::download::Download;
 use crate::error::{Error, ErrorBody};
 use crate::retry::{self, IDEMPOTENCY_KEY};
@@ -33,6 +33,7 @@ pub struct Request<'a> {
     pub(super) body: Option<Result<EncodedBody, String>>,
     pub(super) at_origin: bool,
     pub(super) authenticate: bool,
+    pub(super) requirement: Option<Requirement>,
     pub(super) accept: &'static str,
 }
 
@@ -101,10 +102,18 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Sends no `Authorization` header, whatever the client's credentials (for operations
-    /// whose spec says `security: []`).
+    /// Sends no credentials, whatever the client's (for operations whose spec says
+    /// `security: []`).
     pub fn no_auth(mut self) -> Self {
         self.authenticate = false;
+        self
+    }
+
+    /// Sends the credentials that `requirement` chooses (the operation's own `security`)
+    /// instead of those of the client's default requirement (see
+    /// [`Security`](super::Security)).
+    pub fn security(mut self, requirement: Requirement) -> Self {
+        self.requirement = Some(requirement);
         self
     }
 
@@ -167,6 +176,7 @@ impl<'a> Request<'a> {
             headers,
             body,
             authenticate: self.authenticate,
+            requirement: self.requirement,
             accept: self.accept,
         })
     }
