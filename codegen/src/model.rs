@@ -21,6 +21,9 @@ pub struct Api {
     pub servers: Vec<Server>,
     /// The security schemes, in spec order.
     pub security: Vec<SecurityScheme>,
+    /// The document's `security`: the requirement of the operations that state none (`None`
+    /// when the document states none either: then every credential given is sent).
+    pub requirement: Option<Requirement>,
     /// Named types by Rust name (sorted, hence deterministic).
     pub types: BTreeMap<String, TypeDef>,
     /// Operations in spec order (paths, then methods in `get put post delete options head patch
@@ -51,29 +54,78 @@ pub struct Server {
 pub struct SecurityScheme {
     /// The key of the scheme in `components.securitySchemes`.
     pub key: String,
-    /// Rust variant name of the scheme in the generated `Credentials`.
+    /// Rust name of the scheme in the generated `Credentials`: its field and constructor
+    /// (`basic`, `api_key`), and the stem of its other methods (`with_basic`, `bearer_source`).
     pub name: String,
-    /// Rust name of the constructor of the variant (`basic`, `bearer`, `oauth`).
-    pub ctor: String,
     /// What kind of scheme.
     pub kind: SecurityKind,
     /// The scheme's description.
     pub description: Option<String>,
 }
 
-/// The supported kinds of security scheme.
+/// The kinds of security scheme.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecurityKind {
     /// HTTP basic authentication.
     Basic,
-    /// A bearer token in the `Authorization` header.
-    Bearer,
-    /// OAuth 2.0 client credentials with the given token URL.
-    OAuthClientCredentials {
-        /// The token endpoint.
-        token_url: String,
+    /// A bearer token in the `Authorization` header (HTTP `bearer`).
+    Bearer {
+        /// `bearerFormat`, a hint such as `JWT`.
+        format: Option<String>,
+    },
+    /// An API key in a header, a query parameter or a cookie.
+    ApiKey {
+        /// Where it goes.
+        location: KeyLocation,
+        /// The name of the header, query parameter or cookie.
+        name: String,
+    },
+    /// OAuth 2.0: the client runs the client-credentials flow itself; the other flows give
+    /// an access token that the application obtains.
+    OAuth {
+        /// The token URL of the `clientCredentials` flow, if the scheme has one.
+        client_credentials: Option<String>,
+        /// The other flows, in the spec's order.
+        flows: Vec<OAuthFlow>,
+    },
+    /// OpenID Connect: an ID or access token the application obtains, sent as a bearer token.
+    OpenIdConnect {
+        /// The discovery document's URL.
+        url: String,
+    },
+    /// Another HTTP authentication scheme (`digest`, `hoba`, …): the application gives the
+    /// whole `Authorization` value.
+    OtherHttp {
+        /// The scheme's name as the spec writes it.
+        scheme: String,
     },
 }
+
+/// Where an API key goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyLocation {
+    /// A request header.
+    Header,
+    /// A query parameter.
+    Query,
+    /// A cookie.
+    Cookie,
+}
+
+/// An OAuth 2.0 flow whose token the application obtains.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthFlow {
+    /// Its name in the spec: `authorizationCode`, `implicit` or `password`.
+    pub name: &'static str,
+    /// Its authorization URL (`authorizationCode`, `implicit`).
+    pub authorization_url: Option<String>,
+    /// Its token URL (`authorizationCode`, `password`).
+    pub token_url: Option<String>,
+}
+
+/// Security requirements, as OpenAPI's `security`: alternatives, each the keys of the schemes
+/// whose credentials are sent together (an empty one needs none).
+pub type Requirement = Vec<Vec<String>>;
 
 /// A named type.
 #[derive(Clone, Debug, PartialEq)]
@@ -296,6 +348,8 @@ pub struct Operation {
     pub at_origin: bool,
     /// Whether the operation says `security: []` (no credentials are sent).
     pub no_auth: bool,
+    /// The operation's own `security`, when it differs from the document's.
+    pub security: Option<Requirement>,
     /// `x-aqua-poll`: a generated method that waits for the resource this operation reads.
     pub poll: Option<Poll>,
     /// The schema of its error bodies (`Json` when its error responses disagree; `None` when

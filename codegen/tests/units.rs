@@ -138,3 +138,68 @@ paths:
 ";
     insta::assert_snapshot!(units(spec, |unit| matches!(unit, Unit::Builder(_))));
 }
+
+/// Every kind of security scheme, the document's requirement (alternatives) and an
+/// operation's own (schemes combined).
+const SECURITY: &str = "
+security:
+  - {basicAuth: []}
+  - {bearerAuth: []}
+paths:
+  /files:
+    post:
+      operationId: uploadFile
+      security:
+        - {apiKey: [], appId: []}
+        - {session: []}
+      responses:
+        '204': {description: Uploaded.}
+  /health:
+    get:
+      operationId: health
+      security: []
+      responses:
+        '204': {description: Up.}
+components:
+  securitySchemes:
+    basicAuth: {type: http, scheme: basic, description: Your account's key as the user name.}
+    bearerAuth: {type: http, scheme: bearer, bearerFormat: JWT}
+    apiKey: {type: apiKey, in: header, name: X-API-Key}
+    appId: {type: apiKey, in: query, name: app_id}
+    session: {type: apiKey, in: cookie, name: session}
+    oauth:
+      type: oauth2
+      flows:
+        authorizationCode:
+          authorizationUrl: https://example.com/authorize
+          tokenUrl: https://example.com/token
+          scopes: {read: Read.}
+        clientCredentials: {tokenUrl: /oauth/token, scopes: {}}
+    oidc: {type: openIdConnect, openIdConnectUrl: 'https://example.com/.well-known/openid-configuration'}
+    digest: {type: http, scheme: digest}
+";
+
+#[test]
+fn credentials_of_every_kind_of_security_scheme() {
+    let text = format!("openapi: 3.0.3\ninfo: {{title: Construct, version: '1'}}\n{SECURITY}");
+    let source = SpecSource::new("construct.yaml", text);
+    let generated = aqua_codegen::generate(&source).unwrap_or_else(|d| panic!("{d}"));
+    // The digest scheme is the only one generated with a warning.
+    let shown = generated.warnings.to_string();
+    assert_eq!(shown.matches("warning at").count(), 1, "{shown}");
+    assert!(
+        shown.contains("#/components/securitySchemes/digest/scheme"),
+        "{shown}"
+    );
+    let text = aqua_codegen::render::render_units(&generated.api, &[Unit::Credentials]).unwrap();
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn an_operation_with_its_own_security() {
+    let spec = SECURITY.replace("digest: {type: http, scheme: digest}", "");
+    insta::assert_snapshot!(units(&spec, |unit| matches!(
+        unit,
+        Unit::ClientMethod(_) | Unit::Builder(_)
+    )));
+}

@@ -6,5 +6,6 @@ mod diagnostic_coverage;
 mod examples;
 mod http;
 mod lifecycle;
+mod security;
 mod support;
 mod tidy;

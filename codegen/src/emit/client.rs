@@ -42,7 +42,7 @@ pub(super) fn emit_client_constructors() -> TokenStream {
 
         /// A client with explicit timeouts and other settings.
         pub fn with_config(base_url: &str, credentials: Credentials, config: ::aqua_runtime::ClientConfig) -> Result<Self, ::aqua_runtime::ConfigError> {
-            let core = ::aqua_runtime::ClientCore::new(base_url, credentials.into(), USER_AGENT, config)?;
+            let core = ::aqua_runtime::ClientCore::new(base_url, credentials, USER_AGENT, config)?;
             Ok(Client { core })
         }
 
@@ -59,7 +59,7 @@ pub(super) fn emit_client_constructors() -> TokenStream {
 }
 
 /// The method of `impl Client` that starts an operation (and its `wait_for_…` method, if any).
-pub(super) fn emit_client_method(op: &Operation) -> TokenStream {
+pub(super) fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
     let m = ident(&op.method_name);
     let b = ident(&op.builder_name);
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
@@ -94,6 +94,18 @@ pub(super) fn emit_client_method(op: &Operation) -> TokenStream {
         None => (quote!(), quote!()),
     };
     let summary = op_docs(op);
+    let auth = match &op.security {
+        _ if op.no_auth => Some("Sends no credentials: the operation takes none.".to_owned()),
+        Some(requirement) => Some(format!(
+            "Sends the credentials of its own requirement: {}.",
+            super::credentials::requirement_text(api, requirement)
+        )),
+        None => None,
+    }
+    .map(|text| {
+        let text = format!(" {text}");
+        quote!(#[doc = ""] #[doc = #text])
+    });
     let see = format!(
         " Returns a [`{}`] request: await it, or set its optional inputs first.",
         op.builder_name
@@ -106,6 +118,7 @@ pub(super) fn emit_client_method(op: &Operation) -> TokenStream {
         #wait
 
         #summary
+        #auth
         #[doc = ""]
         #[doc = #see]
         #deprecated

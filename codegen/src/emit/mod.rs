@@ -171,7 +171,7 @@ pub fn emit_unit(api: &Api, unit: Unit<'_>) -> TokenStream {
         Unit::ClientStruct => client::emit_client_struct(api),
         Unit::Open(_) | Unit::Close(_) | Unit::ServerUses => TokenStream::new(),
         Unit::ClientConstructors => client::emit_client_constructors(),
-        Unit::ClientMethod(op) => client::emit_client_method(op),
+        Unit::ClientMethod(op) => client::emit_client_method(api, op),
         Unit::Builder(op) => builder::emit_builder(api, op),
         Unit::Type(def) => types::emit_type(api, def),
         Unit::Examples => examples::emit_examples(api),

@@ -98,12 +98,12 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Dia
     l.check_extension_keys();
     l.component_schemas();
     let servers = l.servers();
-    let security = l.security();
+    let (security, requirement) = l.security();
     l.alias_cycles();
     l.diags.check()?;
 
     // Phase 3: operations and their examples.
-    let (operations, error_type) = l.operations(&security);
+    let (operations, error_type) = l.operations(&security, requirement.as_ref());
     l.diags.check()?;
 
     // Phase 4: break cycles, mark the types sent in requests.
@@ -117,6 +117,7 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Dia
         description: doc.info.description.clone(),
         servers,
         security,
+        requirement,
         types: l.types,
         operations,
         error_type,

@@ -10,7 +10,7 @@ use super::extensions::{Extension, VariantOf};
 use super::paths::VariantOp;
 use super::{Lowerer, join_docs};
 use crate::diag::Pointer;
-use crate::model::{Method, Operation, SecurityScheme, TypeRef};
+use crate::model::{Method, Operation, Requirement, SecurityScheme, TypeRef};
 use crate::names;
 
 /// What the steps of lowering one operation share.
@@ -33,6 +33,8 @@ pub(super) struct OperationContext<'a, 's> {
     pub builder_name: String,
     /// The keys of the document's security schemes.
     pub known_security: &'s BTreeSet<&'s str>,
+    /// The document's security requirement.
+    pub requirement: Option<&'s Requirement>,
     /// The schema of its error bodies so far (`Json` once two disagree).
     pub error_type: Option<TypeRef>,
 }
@@ -43,6 +45,7 @@ impl<'a> Lowerer<'a> {
     pub(super) fn operations(
         &mut self,
         security: &[SecurityScheme],
+        requirement: Option<&Requirement>,
     ) -> (Vec<Operation>, Option<TypeRef>) {
         let mut ops = Vec::new();
         let mut variants = Vec::new();
@@ -95,6 +98,7 @@ impl<'a> Lowerer<'a> {
                     builder_name: self.type_scope.claim(names::type_name(&id)),
                     id,
                     known_security: &known,
+                    requirement,
                     error_type: None,
                 };
                 if let Some(mut o) = self.operation(&mut cx) {
@@ -127,7 +131,7 @@ impl<'a> Lowerer<'a> {
 
     /// One operation: its own settings, then parameters, path, body, responses and poll.
     fn operation(&mut self, cx: &mut OperationContext<'a, '_>) -> Option<Operation> {
-        let (at_origin, no_auth) = self.operation_settings(cx);
+        let (at_origin, no_auth, security) = self.operation_settings(cx);
         let params = self.params(cx);
         let (path_parts, path_variants) = self.paths(cx, &params)?;
         let body = match &cx.op.request_body {
@@ -147,6 +151,7 @@ impl<'a> Lowerer<'a> {
             path_variants,
             at_origin,
             no_auth,
+            security,
             poll,
             error_type: None,
             params,
@@ -160,8 +165,11 @@ impl<'a> Lowerer<'a> {
 
     /// What the operation says about itself: its `callbacks` (not generated: a warning), its `servers`
     /// (whether its path is relative to the origin) and its `security` (whether it sends no
-    /// credentials).
-    fn operation_settings(&mut self, cx: &OperationContext<'a, '_>) -> (bool, bool) {
+    /// credentials, and its own requirement when it is not the document's).
+    fn operation_settings(
+        &mut self,
+        cx: &OperationContext<'a, '_>,
+    ) -> (bool, bool, Option<Requirement>) {
         let (op, at) = (cx.op, &cx.at);
         if !op.callbacks.is_empty() {
             self.diags.warning(
@@ -183,17 +191,13 @@ impl<'a> Lowerer<'a> {
             }
         }
         let no_auth = op.security.as_ref().is_some_and(|s| s.is_empty());
-        for (i, req) in op.security.iter().flatten().enumerate() {
-            for name in req.keys() {
-                if !cx.known_security.contains(name.as_str()) {
-                    self.diags.error(
-                        at.push("security").push(i),
-                        format!("unknown security scheme `{name}`"),
-                    );
-                }
-            }
-        }
-        (at_origin, no_auth)
+        let security = match &op.security {
+            Some(list) if !list.is_empty() => self
+                .requirement(list, &at.push("security"), cx.known_security)
+                .filter(|own| Some(own) != cx.requirement),
+            _ => None,
+        };
+        (at_origin, no_auth, security)
     }
 }
 

@@ -28,7 +28,7 @@ async fn wrong_or_missing_credentials_get_401() {
         Credentials::basic("demo", "wrong"),
         Credentials::basic("nobody", "demo"),
         Credentials::bearer("0123456789abcdef0123456789abcdef"),
-        Credentials::Anonymous,
+        Credentials::anonymous(),
     ] {
         let e = client_for(&url, credentials)
             .get_job("0123456789abcdef0123456789abcdef")

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use zuora_aqua::runtime::Auth;
+use zuora_aqua::runtime::Security;
 use zuora_aqua::{Client, Credentials, GrantType, TokenRequest};
 
 use crate::common::{
@@ -85,7 +85,7 @@ async fn exercise(shown: &mut Shown) -> Vec<String> {
     ];
     for c in credentials {
         shown.debug("credentials", &c);
-        shown.debug("auth", &Auth::from(c));
+        shown.debug("auth", &Security::from(c));
     }
     let token_request = TokenRequest::new(CLIENT_ID, CLIENT_SECRET, GrantType::ClientCredentials);
     shown.debug("token request", &token_request);

@@ -47,7 +47,14 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
     } else {
         quote!(request)
     };
-    let no_auth = op.no_auth.then(|| quote!(.no_auth()));
+    let no_auth = match &op.security {
+        _ if op.no_auth => quote!(.no_auth()),
+        Some(requirement) => {
+            let requirement = super::credentials::requirement_tokens(requirement);
+            quote!(.security(#requirement))
+        }
+        None => quote!(),
+    };
     let mut_kw = if !body_code.is_empty() || !sets.is_empty() {
         quote!(mut)
     } else {
