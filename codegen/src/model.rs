@@ -357,7 +357,7 @@ pub struct Operation {
     pub error_type: Option<TypeRef>,
     /// Parameters in declaration order (path-item level first).
     pub params: Vec<Param>,
-    /// The JSON request body, if any.
+    /// The request body, if any.
     pub body: Option<Body>,
     /// What a successful call returns.
     pub success: Success,
@@ -428,9 +428,34 @@ pub struct Param {
     pub transport: bool,
     /// `x-aqua-idempotency-key`: the request's idempotency key, generated when not given.
     pub idempotency_key: bool,
-    /// For arrays in the query: one `name=value` pair per item (`explode: true`, the default)
-    /// or one pair with comma-separated items.
+    /// For arrays and objects: one `name=value` pair per item or property (`explode: true`,
+    /// the default in the query and cookies) or one value with the items joined.
     pub explode: bool,
+    /// How the value is written (`style`, or JSON for a parameter with `content`).
+    pub style: ParamStyle,
+}
+
+/// How a parameter's value is serialized (OpenAPI's `style`, or `content`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamStyle {
+    /// `form` (query and cookies): `name=a&name=b`, or `name=a,b` unexploded; an object's
+    /// properties as pairs of their own (`a=1&b=2`), or `name=a,1,b,2`.
+    Form,
+    /// `spaceDelimited` (query arrays and objects): items joined by `%20`.
+    SpaceDelimited,
+    /// `pipeDelimited` (query arrays and objects): items joined by `|`.
+    PipeDelimited,
+    /// `deepObject` (query objects): `name[a]=1&name[b]=2`.
+    DeepObject,
+    /// `simple` (path and headers): items joined by `,`; an object as `a,1,b,2`, or `a=1,b=2`
+    /// exploded.
+    Simple,
+    /// `label` (path): `.a.b`, or `.a,b` unexploded.
+    Label,
+    /// `matrix` (path): `;name=a;name=b`, or `;name=a,b` unexploded.
+    Matrix,
+    /// A parameter with `content` (`application/json`): the value as JSON text.
+    Json,
 }
 
 /// How to wait for the resource an operation reads (`x-aqua-poll`).
@@ -455,27 +480,75 @@ pub struct Poll {
 /// How a request body is encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyEncoding {
-    /// `application/json`.
+    /// JSON (`application/json`, `text/json`, `application/…+json`).
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
-    /// Raw bytes (`format: binary`), sent with `media_type`.
+    /// `multipart/form-data`: one part per property (binary properties as files).
+    Multipart,
+    /// Text (`text/*`): a `String`.
+    Text,
+    /// Raw bytes (`format: binary`, XML, any other media type), sent with `content_type`.
     Binary,
 }
 
-/// A JSON request body.
+/// A request body: what an operation may send, in one or several media types.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Body {
-    /// Its type.
-    pub ty: TypeRef,
-    /// How it is encoded.
-    pub encoding: BodyEncoding,
-    /// The media type it is sent as.
-    pub media_type: String,
+    /// The media types it may be sent as, the preferred one first (JSON, then form,
+    /// multipart, text and bytes); never empty. The builder's `body` setter (and the client
+    /// method, for a required body) takes the first; the others have setters of their own.
+    pub contents: Vec<Content>,
+    /// With several contents: Rust name of the builder's private enum of them
+    /// (`{Builder}Content`; the server input's enum is `{Builder}Body`).
+    pub enum_name: Option<String>,
     /// Whether it must be given.
     pub required: bool,
     /// Rustdoc text.
     pub docs: Option<String>,
+}
+
+impl Body {
+    /// The preferred content: the type of the `body` setter.
+    pub fn first(&self) -> &Content {
+        &self.contents[0]
+    }
+}
+
+/// One media type of a request body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Content {
+    /// The media types documented for it (keys of `content`, possibly ranges such as
+    /// `image/*`): several when they share the encoding and the schema.
+    pub media_types: Vec<String>,
+    /// The `Content-Type` it is sent with by default (`application/octet-stream` for a
+    /// range).
+    pub content_type: String,
+    /// Rust name of the builder's setter of the `Content-Type` (`content_type`), for raw
+    /// bytes of several media types or of a range.
+    pub content_type_setter: Option<String>,
+    /// Its type (`String` for text, `Vec<u8>` for bytes).
+    pub ty: TypeRef,
+    /// How it is encoded.
+    pub encoding: BodyEncoding,
+    /// `encoding`: how single properties of a form or multipart body are written.
+    pub properties: Vec<PropertyEncoding>,
+    /// Rust name of its variant in the bodies' enums (`Json`, `Xml`, `Form`, …).
+    pub variant: String,
+    /// Rust name of its builder setter (`body` for the first, `body_xml`, …).
+    pub setter: String,
+}
+
+/// How one property of a form or multipart body is written (`encoding` in the spec).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropertyEncoding {
+    /// The property's wire name.
+    pub wire: String,
+    /// `style: deepObject` (form bodies): nested values as `name[key]=value`, array items as
+    /// `name[0]=value`.
+    pub deep_object: bool,
+    /// `contentType` (multipart bodies): the part's `Content-Type`.
+    pub content_type: Option<String>,
 }
 
 /// What a successful call returns.
@@ -531,15 +604,44 @@ pub enum ResponseBody {
         /// `x-aqua-error-in-body`: the Rust name of the field whose absence makes the client
         /// check the body for an error.
         error_unless_field: Option<String>,
+        /// The JSON media types documented, when other than `application/json` alone (sent
+        /// as `Accept`).
+        media_types: Vec<String>,
     },
-    /// A binary body, streamed and never decoded (a `Download`).
+    /// A text body (`text/*`), read whole as a `String`.
+    Text {
+        /// The media types it may come as (sent as `Accept`).
+        media_types: Vec<String>,
+    },
+    /// A body of another media type (XML, images, …), read whole as `Vec<u8>`.
+    Bytes {
+        /// The media types it may come as (sent as `Accept`).
+        media_types: Vec<String>,
+    },
+    /// A binary body (`format: binary`, `application/octet-stream`, `*/*`), streamed and never
+    /// decoded (a `Download`).
     Binary {
         /// The media types it may come as (sent as `Accept`).
         media_types: Vec<String>,
     },
 }
 
-/// Several success responses of an operation (JSON or empty bodies only).
+impl ResponseBody {
+    /// The media types sent as `Accept`, joined (`None`: the default `application/json`).
+    pub fn accept(&self) -> Option<String> {
+        match self {
+            ResponseBody::Empty => None,
+            ResponseBody::Json { media_types, .. }
+            | ResponseBody::Text { media_types }
+            | ResponseBody::Bytes { media_types }
+            | ResponseBody::Binary { media_types } => {
+                (!media_types.is_empty()).then(|| media_types.join(", "))
+            }
+        }
+    }
+}
+
+/// Several success responses of an operation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Several {
     /// Rust name of the enum the call returns.
@@ -555,8 +657,9 @@ pub struct Alternative {
     pub status: u16,
     /// Rust name of its variant (`Ok`, `Created`, `Accepted`, …).
     pub name: String,
-    /// Its JSON body, if any.
-    pub ty: Option<TypeRef>,
+    /// Its body: never `Binary` (a streamed body is read whole here, as `Bytes`), and JSON
+    /// without `x-aqua-error-in-body`.
+    pub body: ResponseBody,
     /// Rustdoc text.
     pub docs: Option<String>,
 }

@@ -12,12 +12,14 @@
 //! * [`error`]: the error type of generated clients;
 //! * [`wire`]: lenient wire types for values whose JSON form Zuora's documents disagree on;
 //! * [`path`]: percent-encoding of path parameters;
+//! * [`encoding`]: parameter styles, form and multipart bodies, as the spec writes them;
 //! * [`secret`]: credentials that never show in `Debug`;
 //! * [`examples`]: the spec's documented examples as generated code exposes them;
 //! * `server` (feature `server`): what generated server code needs (replies, extraction).
 
 pub mod client;
 pub mod download;
+pub mod encoding;
 pub mod error;
 pub mod examples;
 pub mod hooks;

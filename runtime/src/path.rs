@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Every byte except the RFC 3986 `unreserved` characters (`ALPHA DIGIT - . _ ~`).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -33,7 +33,7 @@ pub fn encode_segment(s: &str) -> Cow<'_, str> {
     match s {
         "." => Cow::Borrowed("%2E"),
         ".." => Cow::Borrowed("%2E%2E"),
-        _ => utf8_percent_encode(s, SEGMENT).into(),
+        _ => utf8_percent_encode(s, UNRESERVED).into(),
     }
 }
 
@@ -49,6 +49,32 @@ pub fn segment<'v, E>(name: &str, value: &'v str) -> Result<Cow<'v, str>, crate:
             "the path parameter `{name}` cannot be `{value}`"
         ))),
         _ => Ok(encode_segment(value)),
+    }
+}
+
+/// The text of the path parameter `name` of any type, written by `style` (`simple`, `label`
+/// or `matrix`; see [`crate::encoding`]), each item percent-encoded as in [`segment`].
+/// Refuses a value whose text is empty, `.` or `..`.
+pub fn styled<T: serde::Serialize + ?Sized, E>(
+    name: &str,
+    value: &T,
+    style: crate::encoding::Style,
+    explode: bool,
+) -> Result<String, crate::Error<E>> {
+    let value = serde_json::to_value(value).map_err(|e| {
+        crate::Error::invalid_request(format!(
+            "the path parameter `{name}` cannot be encoded: {e}"
+        ))
+    })?;
+    let text = crate::encoding::path_text(name, &value, style, explode);
+    match text.as_str() {
+        "" => Err(crate::Error::invalid_request(format!(
+            "the path parameter `{name}` is empty"
+        ))),
+        "%2E" | "%2E%2E" => Err(crate::Error::invalid_request(format!(
+            "the path parameter `{name}` cannot be `.` or `..`"
+        ))),
+        _ => Ok(text),
     }
 }
 

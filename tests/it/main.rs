@@ -9,3 +9,4 @@ mod lifecycle;
 mod security;
 mod support;
 mod tidy;
+mod wire;

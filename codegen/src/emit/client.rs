@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::builder::{param_arg_type, param_convert};
+use super::builder::{body_arg, body_init, param_arg_type, param_convert};
 use super::error::op_error_body;
 use super::tokens::{docs, ident, rust_type};
 use crate::model::{Api, Operation, Param, Poll};
@@ -85,14 +85,8 @@ pub(super) fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
             let n = ident(&p.name);
             quote!(#n: None)
         });
-    let (body_arg, body_init) = match &op.body {
-        Some(b) if b.required => {
-            let t = rust_type(&b.ty);
-            (quote!(body: #t,), quote!(body: Some(body),))
-        }
-        Some(_) => (quote!(), quote!(body: None,)),
-        None => (quote!(), quote!()),
-    };
+    let body_arg = body_arg(op);
+    let body_init = body_init(api, op);
     let summary = op_docs(op);
     let auth = match &op.security {
         _ if op.no_auth => Some("Sends no credentials: the operation takes none.".to_owned()),

@@ -175,7 +175,7 @@ pub fn emit_unit(api: &Api, unit: Unit<'_>) -> TokenStream {
         Unit::Builder(op) => builder::emit_builder(api, op),
         Unit::Type(def) => types::emit_type(api, def),
         Unit::Examples => examples::emit_examples(api),
-        Unit::ServerInput(op) => server::emit_server_input(op),
+        Unit::ServerInput(op) => server::emit_server_input(api, op),
         Unit::ServerTrait => server::emit_server_trait(api),
         Unit::ServerHandler(op) => server::emit_server_handler(op),
         Unit::ServerRouter => server::emit_server_router(api),

@@ -21,6 +21,7 @@
 //! | `servers.rs`, `security.rs` | `servers` and `components.securitySchemes` |
 //! | `operation.rs` | one operation: a driver over the steps below, sharing `operation::OperationContext` |
 //! | `params.rs`, `paths.rs`, `bodies.rs`, `responses.rs`, `poll.rs` | those steps |
+//! | `media.rs` | what a body of a media type becomes (JSON, text, bytes, a download) |
 //! | `examples.rs` | documented examples |
 //! | `cycles.rs` | `$ref` cycles and the boxing of recursive fields |
 
@@ -31,6 +32,7 @@ mod enums;
 mod examples;
 mod extension_keys;
 mod extensions;
+mod media;
 mod objects;
 mod operation;
 mod params;
@@ -75,7 +77,16 @@ const RESERVED_TYPES: &[&str] = &[
 ];
 
 /// Client methods that operations must not shadow.
-const RESERVED_METHODS: &[&str] = &["new", "builder", "base_url", "inner", "clone"];
+const RESERVED_METHODS: &[&str] = &[
+    "new",
+    "builder",
+    "base_url",
+    "with_base_url",
+    "with_config",
+    "core",
+    "inner",
+    "clone",
+];
 
 /// Lowers a loaded spec into the model, with the warnings found on the way (empty when there
 /// were none); `Err` holds the errors, warnings included.

@@ -9,7 +9,7 @@ use openapiv3::{PathItem, ReferenceOr};
 use super::extensions::{Extension, VariantOf};
 use super::paths::VariantOp;
 use super::{Lowerer, join_docs};
-use crate::diag::Pointer;
+use crate::diag::{Pointer, Severity};
 use crate::model::{Method, Operation, Requirement, SecurityScheme, TypeRef};
 use crate::names;
 
@@ -50,14 +50,17 @@ impl<'a> Lowerer<'a> {
         let mut ops = Vec::new();
         let mut variants = Vec::new();
         let known: BTreeSet<&str> = security.iter().map(|s| s.key.as_str()).collect();
+        let mut seen_ids: BTreeSet<String> = BTreeSet::new();
         let doc = self.doc;
         for (path, item) in &doc.paths.paths {
             let at_path = Pointer::root().push("paths").push(path);
             let item: &PathItem = match item {
                 ReferenceOr::Item(i) => i,
                 ReferenceOr::Reference { .. } => {
-                    self.diags
-                        .error(at_path, "path item references are not supported");
+                    self.diags.warning(
+                        at_path,
+                        "path item references are not supported: the path's operations are left out",
+                    );
                     continue;
                 }
             };
@@ -88,20 +91,32 @@ impl<'a> Lowerer<'a> {
                     Some(id) => id.clone(),
                     None => derived_operation_id(method, path),
                 };
+                let method_name = self.method_scope.claim(names::field_name(&id));
+                if !seen_ids.insert(id.clone()) {
+                    self.diags.warning(
+                        at_path.push(key).push("operationId"),
+                        format!("the operationId `{id}` is not unique: this operation's method is named `{method_name}`"),
+                    );
+                }
                 let mut cx = OperationContext {
                     path,
                     item,
                     op,
                     method,
                     at: at_path.push(key),
-                    method_name: self.method_scope.claim(names::field_name(&id)),
+                    method_name,
                     builder_name: self.type_scope.claim(names::type_name(&id)),
                     id,
                     known_security: &known,
                     requirement,
                     error_type: None,
                 };
-                if let Some(mut o) = self.operation(&mut cx) {
+                let (diags_before, examples_before) = (self.diags.items.len(), self.examples.len());
+                let lowered = self.operation(&mut cx);
+                if self.leave_out(&cx, diags_before, examples_before) {
+                    continue;
+                }
+                if let Some(mut o) = lowered {
                     o.error_type = cx.error_type;
                     ops.push(o);
                 }
@@ -129,14 +144,51 @@ impl<'a> Lowerer<'a> {
         (ops, shared)
     }
 
+    /// Whether the operation just lowered must be left out: lowering it recorded errors
+    /// (since `diags_before`). Then those become warnings, its examples are dropped, and a
+    /// warning names it; the rest of the API is generated. Errors about our own vendor
+    /// extensions (`x-aqua-*`) stay errors: the spec asked for something it cannot have.
+    fn leave_out(
+        &mut self,
+        cx: &OperationContext<'a, '_>,
+        diags_before: usize,
+        examples_before: usize,
+    ) -> bool {
+        let new = &mut self.diags.items[diags_before..];
+        let failed = new.iter().any(|d| d.severity == Severity::Error);
+        if !failed
+            || new
+                .iter()
+                .any(|d| d.severity == Severity::Error && is_ours(&d.pointer))
+        {
+            return false;
+        }
+        for d in new.iter_mut() {
+            d.severity = Severity::Warning;
+        }
+        for dropped in self.examples.drain(examples_before..) {
+            self.seen_examples.remove(&dropped.origin);
+        }
+        self.diags.warning(
+            &cx.at,
+            format!(
+                "the operation `{}` ({} {}) cannot be generated (see the warnings before): it is left out",
+                cx.id,
+                cx.method.as_str(),
+                cx.path
+            ),
+        );
+        true
+    }
+
     /// One operation: its own settings, then parameters, path, body, responses and poll.
     fn operation(&mut self, cx: &mut OperationContext<'a, '_>) -> Option<Operation> {
         let (at_origin, no_auth, security) = self.operation_settings(cx);
-        let params = self.params(cx);
-        let (path_parts, path_variants) = self.paths(cx, &params)?;
+        let mut params = self.params(cx);
+        let (path_parts, path_variants) = self.paths(cx, &mut params)?;
         let body = match &cx.op.request_body {
             None => None,
-            Some(rb) => self.request_body(rb, &cx.at.push("requestBody"), cx),
+            Some(rb) => self.request_body(rb, &cx.at.push("requestBody"), cx, &params),
         };
         let success = self.responses(cx)?;
         let poll = self.poll(cx, &success);
@@ -212,4 +264,9 @@ fn derived_operation_id(method: Method, path: &str) -> String {
         }
     }
     words.join(" ")
+}
+
+/// Whether a diagnostic's pointer is at one of our vendor extensions (`x-aqua-*`).
+fn is_ours(pointer: &str) -> bool {
+    pointer.split('/').any(|token| token.starts_with("x-aqua-"))
 }

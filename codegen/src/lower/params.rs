@@ -2,10 +2,11 @@
 //! with its location, type, limits and `x-aqua-transport` / `x-aqua-idempotency-key`.
 
 use super::extensions::{Extension, IdempotencyKey, Transport};
+use super::media::is_json;
 use super::operation::OperationContext;
 use super::{Lowerer, is_scalar};
 use crate::diag::Pointer;
-use crate::model::{Param, ParamLocation, TypeRef};
+use crate::model::{Param, ParamLocation, ParamStyle, TypeRef};
 use crate::names::{self, Scope};
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type};
 
@@ -59,55 +60,119 @@ impl<'a> Lowerer<'a> {
         scope: &mut Scope,
     ) -> Option<Param> {
         let data = param.parameter_data_ref();
-        let location = match param {
-            Parameter::Path { .. } => ParamLocation::Path,
-            Parameter::Query { style, .. } => {
-                if !matches!(style, openapiv3::QueryStyle::Form) {
-                    self.diags.error(
-                        ptr.push("style"),
-                        "only `style: form` query parameters are supported",
-                    );
-                }
-                ParamLocation::Query
-            }
-            Parameter::Header { .. } => ParamLocation::Header,
-            Parameter::Cookie { .. } => ParamLocation::Cookie,
+        let (location, mut style) = match param {
+            Parameter::Path { style, .. } => (
+                ParamLocation::Path,
+                match style {
+                    openapiv3::PathStyle::Matrix => ParamStyle::Matrix,
+                    openapiv3::PathStyle::Label => ParamStyle::Label,
+                    openapiv3::PathStyle::Simple => ParamStyle::Simple,
+                },
+            ),
+            Parameter::Query { style, .. } => (
+                ParamLocation::Query,
+                match style {
+                    openapiv3::QueryStyle::Form => ParamStyle::Form,
+                    openapiv3::QueryStyle::SpaceDelimited => ParamStyle::SpaceDelimited,
+                    openapiv3::QueryStyle::PipeDelimited => ParamStyle::PipeDelimited,
+                    openapiv3::QueryStyle::DeepObject => ParamStyle::DeepObject,
+                },
+            ),
+            Parameter::Header { .. } => (ParamLocation::Header, ParamStyle::Simple),
+            Parameter::Cookie { .. } => (ParamLocation::Cookie, ParamStyle::Form),
         };
         if location == ParamLocation::Path && !data.required {
-            self.diags.error(
+            self.diags.warning(
                 ptr.push("required"),
-                "path parameters must be `required: true`",
+                "path parameters are always required: generated as a required parameter",
             );
         }
-        let schema = match &data.format {
-            ParameterSchemaOrContent::Schema(s) => s,
-            ParameterSchemaOrContent::Content(_) => {
-                self.diags.error(
-                    ptr.push("content"),
-                    "parameters with `content` are not supported; use `schema`",
-                );
-                return None;
+        let hint = format!("{} {}", cx.builder_name, data.name);
+        let (schema, schema_at) = match &data.format {
+            ParameterSchemaOrContent::Schema(s) => (Some(s), ptr.push("schema")),
+            ParameterSchemaOrContent::Content(content) => {
+                // `content` (one media type): JSON text, or a plain value for other types.
+                let Some((media, c)) = content.iter().next() else {
+                    self.diags.warning(
+                        ptr.push("content"),
+                        "a parameter's `content` names no media type: generated as a string",
+                    );
+                    let shape = Shape {
+                        location,
+                        style,
+                        ty: TypeRef::String,
+                        schema: None,
+                    };
+                    return self.finish_param(param, ptr, scope, shape);
+                };
+                if is_json(media) {
+                    style = ParamStyle::Json;
+                }
+                let at = ptr.push("content").push(media).push("schema");
+                match &c.schema {
+                    Some(s) => (Some(s), at),
+                    None => (None, at),
+                }
             }
         };
-        let hint = format!("{} {}", cx.builder_name, data.name);
-        let ty = self.schema_ref(schema, &ptr.push("schema"), &hint)?;
-        let query_array = location == ParamLocation::Query
-            && matches!(&ty, TypeRef::Vec(inner) if is_scalar(inner, &self.types));
-        if !is_scalar(&ty, &self.types) && !query_array {
-            self.diags.error(ptr.push("schema"), "only scalar parameters (strings, numbers, booleans, string enums), and arrays of them in the query, are supported");
-            return None;
+        let ty = match schema {
+            Some(schema) => self.schema_ref(schema, &schema_at, &hint)?,
+            None if style == ParamStyle::Json => TypeRef::Json,
+            None => TypeRef::String,
+        };
+        let items_scalar = match &ty {
+            TypeRef::Vec(inner) => is_scalar(inner, &self.types),
+            _ => true,
+        };
+        if !items_scalar && style != ParamStyle::Json {
+            self.diags.warning(
+                schema_at.clone(),
+                "an array of arrays or objects in a parameter has no standard serialization: each item is sent as JSON text",
+            );
         }
-        let explode = data.explode.unwrap_or(true);
+        // A binary string is sent as its text.
+        let ty = if ty == TypeRef::Bytes {
+            TypeRef::String
+        } else {
+            ty
+        };
+        let shape = Shape {
+            location,
+            style,
+            ty,
+            schema,
+        };
+        self.finish_param(param, ptr, scope, shape)
+    }
+
+    /// The rest of a parameter, once its location, style and type are known: limits, docs and
+    /// the vendor extensions.
+    fn finish_param(
+        &mut self,
+        param: &'a Parameter,
+        ptr: &Pointer,
+        scope: &mut Scope,
+        shape: Shape<'a>,
+    ) -> Option<Param> {
+        let Shape {
+            location,
+            style,
+            ty,
+            schema,
+        } = shape;
+        let data = param.parameter_data_ref();
+        // `explode` defaults to true for `style: form` only.
+        let explode = data.explode.unwrap_or(style == ParamStyle::Form);
         let (min_length, max_length, pattern) = match schema {
-            ReferenceOr::Item(Schema {
+            Some(ReferenceOr::Item(Schema {
                 schema_kind: SchemaKind::Type(Type::String(s)),
                 ..
-            }) => (s.min_length, s.max_length, s.pattern.clone()),
+            })) => (s.min_length, s.max_length, s.pattern.clone()),
             _ => (None, None, None),
         };
         let pattern =
             pattern.filter(|p| self.check_pattern(p, &ptr.push("schema").push("pattern")));
-        let docs = data.description.clone().or_else(|| match schema {
+        let docs = data.description.clone().or_else(|| match schema? {
             ReferenceOr::Reference { reference } => self.referenced_docs(reference),
             ReferenceOr::Item(s) => s.schema_data.description.clone(),
         });
@@ -137,11 +202,12 @@ impl<'a> Lowerer<'a> {
         Some(Param {
             name: scope.claim(names::field_name(&data.name)),
             explode,
+            style,
             idempotency_key,
             wire: data.name.clone(),
             location,
             ty,
-            required: data.required,
+            required: data.required || location == ParamLocation::Path,
             docs,
             min_length,
             max_length,
@@ -149,4 +215,12 @@ impl<'a> Lowerer<'a> {
             transport,
         })
     }
+}
+
+/// Where a parameter goes, how it is written, and its type and schema.
+struct Shape<'a> {
+    location: ParamLocation,
+    style: ParamStyle,
+    ty: TypeRef,
+    schema: Option<&'a ReferenceOr<Schema>>,
 }

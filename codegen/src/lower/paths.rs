@@ -9,30 +9,26 @@ use super::Lowerer;
 use super::extensions::{Extension, Invalid, PathVariant, PathVariants, VariantOf};
 use super::operation::OperationContext;
 use crate::diag::Pointer;
-use crate::model::{self, Method, Operation, Param, ParamLocation, PathPart};
+use crate::model::{self, Method, Operation, Param, ParamLocation, ParamStyle, PathPart, TypeRef};
+use crate::names::{self, Scope};
 
 impl<'a> Lowerer<'a> {
     /// The operation's path split into parts, and its `x-aqua-path-variants`. Every path
     /// parameter must appear in the template, and every variant must use the same ones.
+    ///
+    /// Where the template and the parameters disagree, the template wins (with a warning): a
+    /// name in braces that no parameter declares becomes a required string parameter, and a
+    /// path parameter the template does not use is left out. A query in the template
+    /// (`/search?q={q}`) sends its parameters in the query.
     pub(super) fn paths(
         &mut self,
         cx: &OperationContext<'a, '_>,
-        params: &[Param],
+        params: &mut Vec<Param>,
     ) -> Option<(Vec<PathPart>, Vec<model::PathVariant>)> {
         let (op, at) = (cx.op, &cx.at);
         let template_at = Pointer::root().push("paths").push(cx.path);
-        let (path_parts, used) = self.template(cx.path, params, &template_at, at)?;
-        for (i, p) in params.iter().enumerate() {
-            if p.location == ParamLocation::Path && !used.contains(&i) {
-                self.diags.error(
-                    at.push("parameters"),
-                    format!(
-                        "path parameter `{}` does not appear in the path template",
-                        p.wire
-                    ),
-                );
-            }
-        }
+        let template = self.reconcile(cx, params);
+        let (path_parts, used) = self.template(&template, params, &template_at, at)?;
         let mut path_variants = Vec::new();
         if let Some(variants) = self.extension::<PathVariants>(&op.extensions, at) {
             let vp = at.push(PathVariants::NAME);
@@ -76,6 +72,78 @@ impl<'a> Lowerer<'a> {
         Some((path_parts, path_variants))
     }
 
+    /// Makes the parameters agree with the path template (see [`paths`](Self::paths)) and
+    /// returns the template to split: the path, and the query's literal pairs.
+    fn reconcile(&mut self, cx: &OperationContext<'a, '_>, params: &mut Vec<Param>) -> String {
+        let at = cx.at.push("parameters");
+        let (path, query) = cx.path.split_once('?').unwrap_or((cx.path, ""));
+        let mut used: Vec<&str> = Vec::new();
+        for name in braced(path) {
+            if !used.contains(&name) {
+                used.push(name);
+            }
+        }
+        params.retain(|p| {
+            let keep = p.location != ParamLocation::Path || used.contains(&p.wire.as_str());
+            if !keep {
+                self.diags.warning(
+                    &at,
+                    format!(
+                        "path parameter `{}` does not appear in the path template: it is left out",
+                        p.wire
+                    ),
+                );
+            }
+            keep
+        });
+        for name in used {
+            let declared = params
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.wire == name);
+            if !declared {
+                self.diags.warning(
+                    &at,
+                    format!("the path template uses `{{{name}}}` but no path parameter `{name}` is declared: generated as a required string path parameter"),
+                );
+                params.push(template_param(params, name, name, ParamLocation::Path));
+            }
+        }
+        let mut literal = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let Some(name) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) else {
+                literal.push(pair);
+                continue;
+            };
+            if let Some(p) = params
+                .iter_mut()
+                .find(|p| p.location == ParamLocation::Path && p.wire == name)
+            {
+                // Declared in the path, written in the query: sent in the query.
+                p.location = ParamLocation::Query;
+                p.style = ParamStyle::Form;
+                p.explode = true;
+                key.clone_into(&mut p.wire);
+                continue;
+            }
+            let declared = params
+                .iter()
+                .any(|p| p.location == ParamLocation::Query && (p.wire == key || p.wire == name));
+            if !declared {
+                self.diags.warning(
+                    &at,
+                    format!("the path template's query names `{{{name}}}`, which no parameter declares: generated as a required string query parameter `{key}`"),
+                );
+                params.push(template_param(params, name, key, ParamLocation::Query));
+            }
+        }
+        if literal.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", literal.join("&"))
+        }
+    }
+
     /// Splits a path template into literal parts and path parameters.
     fn template(
         &mut self,
@@ -94,9 +162,12 @@ impl<'a> Lowerer<'a> {
                         parts.push(PathPart::Literal(rest[..open].to_owned()));
                     }
                     let Some(close) = rest[open..].find('}') else {
-                        self.diags
-                            .error(template_at, "unclosed `{` in the path template");
-                        return None;
+                        self.diags.warning(
+                            template_at,
+                            "unclosed `{` in the path template: the rest of the path is generated as literal text",
+                        );
+                        parts.push(PathPart::Literal(rest[open..].to_owned()));
+                        break;
                     };
                     let name = &rest[open + 1..open + close];
                     match params
@@ -116,8 +187,10 @@ impl<'a> Lowerer<'a> {
                 }
                 None => {
                     if rest.contains('}') {
-                        self.diags
-                            .error(template_at, "unmatched `}` in the path template");
+                        self.diags.warning(
+                            template_at,
+                            "unmatched `}` in the path template: generated as literal text",
+                        );
                     }
                     parts.push(PathPart::Literal(rest.to_owned()));
                     rest = "";
@@ -308,5 +381,41 @@ fn location_name(location: ParamLocation) -> &'static str {
         ParamLocation::Header => "header",
         ParamLocation::Path => "path",
         ParamLocation::Cookie => "cookie",
+    }
+}
+
+/// The names in braces of a path template, in order.
+fn braced(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}'))
+        .map(|(name, _)| name)
+}
+
+/// A required string parameter that only the path template names.
+fn template_param(params: &[Param], name: &str, wire: &str, location: ParamLocation) -> Param {
+    let mut scope = Scope::with_reserved(&["client", "body", "send", "path", "request", "value"]);
+    for p in params {
+        scope.claim(p.name.clone());
+    }
+    Param {
+        name: scope.claim(names::field_name(name)),
+        wire: wire.to_owned(),
+        location,
+        ty: TypeRef::String,
+        required: true,
+        docs: None,
+        min_length: None,
+        max_length: None,
+        pattern: None,
+        transport: false,
+        idempotency_key: false,
+        explode: location == ParamLocation::Query,
+        style: if location == ParamLocation::Query {
+            ParamStyle::Form
+        } else {
+            ParamStyle::Simple
+        },
     }
 }

@@ -77,12 +77,9 @@ impl<'a> Lowerer<'a> {
                         .error(at, "`x-aqua-case-insensitive` applies to string enums only");
                 }
                 match &s.format {
+                    // Raw bytes: a file part of a multipart body (see `lower/bodies.rs`).
                     VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => {
-                        self.diags.error(
-                            at.push("format"),
-                            "`format: binary` is supported only as a whole response or request body",
-                        );
-                        Some(None)
+                        Some(Some(TypeRef::Bytes))
                     }
                     VariantOrUnknownOrEmpty::Item(StringFormat::Password) => {
                         Some(Some(TypeRef::Secret))

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode, Url};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -45,7 +45,6 @@ pub(super) struct Prepared {
     /// The path as given, for logs.
     pub(super) path: String,
     pub(super) operation: &'static str,
-    pub(super) query: Vec<(&'static str, String)>,
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) body: Option<EncodedBody>,
     pub(super) authenticate: bool,
@@ -94,21 +93,18 @@ impl Prepared {
             None => inner.http.request(self.method.clone(), &self.url),
             Some(hop) => inner.http.request(hop.method.clone(), hop.url.clone()),
         }
-        .header(ACCEPT, self.accept)
         .header(USER_AGENT, inner.user_agent);
+        if !self.accept.is_empty() {
+            rb = rb.header(ACCEPT, self.accept);
+        }
         if let Some(timeout) = timeout {
             rb = rb.timeout(timeout);
-        }
-        if hop.is_none() && !self.query.is_empty() {
-            rb = rb.query(&self.query);
         }
         for (name, value) in &self.headers {
             rb = rb.header(name.clone(), value.clone());
         }
         if let Some(body) = self.body.as_ref().filter(|_| hop.is_none_or(|h| h.body)) {
-            rb = rb
-                .header(CONTENT_TYPE, body.content_type)
-                .body(body.bytes.clone());
+            rb = body.apply(rb).map_err(Error::invalid_request)?;
         }
         let mut request = rb
             .build()

@@ -16,6 +16,7 @@
 
 mod auth;
 mod config;
+mod encode;
 mod exchange;
 mod oauth;
 mod redirect;
@@ -200,6 +201,7 @@ impl ClientCore {
             path,
             operation,
             query: Vec::new(),
+            problem: None,
             headers: Vec::new(),
             body: None,
             at_origin: false,

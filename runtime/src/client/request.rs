@@ -1,9 +1,10 @@
 //! [`Request`], the builder generated operations fill in, and the four ways to send it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use reqwest::Method;
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -11,14 +12,38 @@ use super::exchange::Prepared;
 use super::response::RawResponse;
 use super::{ClientCore, Requirement};
 use crate::download::Download;
+use crate::encoding::{self, Multipart};
 use crate::error::{Error, ErrorBody};
 use crate::retry::{self, IDEMPOTENCY_KEY};
 
 /// An encoded request body.
 #[derive(Clone)]
-pub(super) struct EncodedBody {
-    pub(super) content_type: &'static str,
-    pub(super) bytes: bytes::Bytes,
+pub(super) enum EncodedBody {
+    /// Bytes with their media type.
+    Bytes {
+        content_type: Cow<'static, str>,
+        bytes: bytes::Bytes,
+    },
+    /// The parts of a `multipart/form-data` body; each exchange builds its form.
+    Multipart(Arc<Multipart>),
+}
+
+impl EncodedBody {
+    /// Sets the body and its `Content-Type` on the request of one exchange.
+    pub(super) fn apply(
+        &self,
+        rb: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, String> {
+        match self {
+            EncodedBody::Bytes {
+                content_type,
+                bytes,
+            } => Ok(rb
+                .header(CONTENT_TYPE, content_type.as_ref())
+                .body(bytes.clone())),
+            EncodedBody::Multipart(parts) => Ok(rb.multipart(parts.form()?)),
+        }
+    }
 }
 
 /// A request being built by generated code.
@@ -28,7 +53,10 @@ pub struct Request<'a> {
     pub(super) method: Method,
     pub(super) path: String,
     pub(super) operation: &'static str,
-    pub(super) query: Vec<(&'static str, String)>,
+    /// The query's `name=value` pairs, percent-encoded.
+    pub(super) query: Vec<String>,
+    /// Why the request cannot be sent (a value that cannot be encoded), found while building.
+    pub(super) problem: Option<String>,
     pub(super) headers: Vec<(&'static str, String)>,
     pub(super) body: Option<Result<EncodedBody, String>>,
     pub(super) at_origin: bool,
@@ -38,9 +66,13 @@ pub struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
-    /// Adds a query parameter.
+    /// Adds a query parameter (`name=value`, both percent-encoded).
     pub fn query(mut self, name: &'static str, value: String) -> Self {
-        self.query.push((name, value));
+        self.query.push(format!(
+            "{}={}",
+            encoding::encode(name),
+            encoding::encode(&value)
+        ));
         self
     }
 
@@ -51,8 +83,13 @@ impl<'a> Request<'a> {
     }
 
     /// Adds a cookie (`name=value`, the value percent-encoded) to the `Cookie` header.
-    pub fn cookie(mut self, name: &'static str, value: &str) -> Self {
+    pub fn cookie(self, name: &'static str, value: &str) -> Self {
         let pair = format!("{name}={}", crate::path::encode_segment(value));
+        self.cookie_pair(pair)
+    }
+
+    /// Adds an encoded `name=value` pair to the `Cookie` header.
+    pub(super) fn cookie_pair(mut self, pair: String) -> Self {
         match self
             .headers
             .iter_mut()
@@ -67,10 +104,14 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Sets a body of raw bytes (an upload) with its media type.
-    pub fn bytes(mut self, body: impl Into<bytes::Bytes>, content_type: &'static str) -> Self {
-        self.body = Some(Ok(EncodedBody {
-            content_type,
+    /// Sets a body of raw bytes (an upload, a text) with its media type.
+    pub fn bytes(
+        mut self,
+        body: impl Into<bytes::Bytes>,
+        content_type: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        self.body = Some(Ok(EncodedBody::Bytes {
+            content_type: content_type.into(),
             bytes: body.into(),
         }));
         self
@@ -80,8 +121,8 @@ impl<'a> Request<'a> {
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.body = Some(
             serde_json::to_vec(body)
-                .map(|bytes| EncodedBody {
-                    content_type: "application/json",
+                .map(|bytes| EncodedBody::Bytes {
+                    content_type: Cow::Borrowed("application/json"),
                     bytes: bytes.into(),
                 })
                 .map_err(|e| e.to_string()),
@@ -89,17 +130,10 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Sets an `application/x-www-form-urlencoded` body.
-    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        self.body = Some(
-            serde_urlencoded::to_string(body)
-                .map(|text| EncodedBody {
-                    content_type: "application/x-www-form-urlencoded",
-                    bytes: text.into(),
-                })
-                .map_err(|e| e.to_string()),
-        );
-        self
+    /// Sets an `application/x-www-form-urlencoded` body: an object's properties as
+    /// `name=value` pairs (see [`form_with`](Self::form_with)).
+    pub fn form<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        self.form_with(body, &[])
     }
 
     /// Sends no credentials, whatever the client's (for operations whose spec says
@@ -117,7 +151,8 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Replaces the default `Accept: application/json`.
+    /// Replaces the default `Accept: application/json` (a header parameter named `Accept`
+    /// replaces both).
     pub fn accept(mut self, value: &'static str) -> Self {
         self.accept = value;
         self
@@ -146,9 +181,17 @@ impl<'a> Request<'a> {
         } else {
             &inner.base_url
         };
+        if let Some(problem) = self.problem {
+            return Err(Error::invalid_request(problem));
+        }
         let mut url = String::with_capacity(prefix.len() + self.path.len());
         url.push_str(prefix);
         url.push_str(&self.path);
+        if !self.query.is_empty() {
+            // A path may hold a query of its own (a template such as `/search?kind=all`).
+            url.push(if self.path.contains('?') { '&' } else { '?' });
+            url.push_str(&self.query.join("&"));
+        }
         let mut headers = Vec::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
             let header_name = HeaderName::from_static_checked(name)?;
@@ -159,9 +202,26 @@ impl<'a> Request<'a> {
             })?;
             headers.push((header_name, value));
         }
-        let body = self.body.transpose().map_err(|e| {
+        let mut body = self.body.transpose().map_err(|e| {
             Error::invalid_request(format!("the request body cannot be encoded: {e}"))
         })?;
+        let mut accept = self.accept;
+        // A header parameter `Content-Type` names the body's type (a multipart body keeps its
+        // own, which carries the boundary); one named `Accept` replaces the default.
+        if let Some(i) = headers.iter().position(|(name, _)| *name == CONTENT_TYPE) {
+            let (_, value) = headers.remove(i);
+            if let (Some(EncodedBody::Bytes { content_type, .. }), Ok(text)) =
+                (body.as_mut(), value.to_str())
+            {
+                *content_type = Cow::Owned(text.to_owned());
+            }
+        }
+        if headers
+            .iter()
+            .any(|(name, _)| *name == reqwest::header::ACCEPT)
+        {
+            accept = "";
+        }
         let has_key = headers
             .iter()
             .any(|(name, _)| name.as_str().eq_ignore_ascii_case(IDEMPOTENCY_KEY));
@@ -172,12 +232,11 @@ impl<'a> Request<'a> {
             url,
             path: self.path,
             operation: self.operation,
-            query: self.query,
             headers,
             body,
             authenticate: self.authenticate,
             requirement: self.requirement,
-            accept: self.accept,
+            accept,
         })
     }
 
@@ -227,6 +286,21 @@ impl<'a> Request<'a> {
         prepared
             .retrying(|attempt| prepared.download_attempt(attempt))
             .await
+    }
+
+    /// Sends the request and returns the body of a success response as text (decoded by the
+    /// `charset` of its `Content-Type`, UTF-8 by default; malformed sequences become
+    /// `U+FFFD`). The body is read whole, within
+    /// [`ClientConfig::max_json_body`](crate::ClientConfig::max_json_body); transient failures
+    /// are retried as with [`send_json`](Self::send_json).
+    pub async fn send_text<E: ErrorBody>(self) -> Result<String, Error<E>> {
+        Ok(self.send_raw::<E>().await?.text())
+    }
+
+    /// Sends the request and returns the body of a success response as bytes, read whole as
+    /// with [`send_text`](Self::send_text).
+    pub async fn send_bytes<E: ErrorBody>(self) -> Result<Vec<u8>, Error<E>> {
+        Ok(self.send_raw::<E>().await?.body.into())
     }
 
     /// Sends the request and returns a successful response's status and whole body, for

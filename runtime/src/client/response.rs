@@ -34,6 +34,22 @@ pub struct RawResponse {
 }
 
 impl RawResponse {
+    /// The body as text, decoded by the `charset` of the `Content-Type` (UTF-8 when it names
+    /// none or one this does not know); malformed sequences become `U+FFFD`.
+    pub fn text(&self) -> String {
+        let charset = self.content_type.as_deref().and_then(|t| {
+            t.split(';')
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+                .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        });
+        let encoding = charset
+            .and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
+            .unwrap_or(encoding_rs::UTF_8);
+        let (text, _, _) = encoding.decode(&self.body);
+        text.into_owned()
+    }
+
     /// Decodes the body as JSON.
     pub fn json<T: DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
         serde_json::from_slice(&self.body).map_err(|source| {

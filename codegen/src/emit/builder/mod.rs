@@ -10,6 +10,7 @@ mod response;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+pub(super) use body::{arg as body_arg, init as body_init};
 pub(super) use params::{param_arg_type, param_convert};
 
 use super::error::{op_error, op_error_body};
@@ -26,13 +27,14 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
     );
     let transport_doc = params::transport_docs(op);
     let fields = params::fields(op);
-    let body_field = body::field(op);
+    let body_fields = body::fields(api, op);
     let setters = params::setters(op);
-    let body_setter = body::setter(op);
-    let path::Path { segments, path } = path::path(op);
+    let body_setters = body::setters(api, op);
+    let content_enum = body::content_enum(op);
+    let path::Path { segments, path } = path::path(api, op);
     let http_method = format_ident!("{}", op.method.as_str());
     let op_id = &op.id;
-    let params::Placed { checks, sets } = params::placed(op);
+    let params::Placed { checks, sets } = params::placed(api, op);
     let body_code = body::encode(api, op);
     let err_ty = op_error_body(op);
     let error = op_error(api, op);
@@ -68,12 +70,12 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         pub struct #b<'a> {
             client: &'a Client,
             #( #fields, )*
-            #body_field
+            #( #body_fields )*
         }
 
         impl<'a> #b<'a> {
             #( #setters )*
-            #body_setter
+            #( #body_setters )*
 
             /// Sends the request and decodes the response.
             ///
@@ -91,6 +93,7 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         }
 
         #alternatives
+        #content_enum
 
         impl<'a> ::std::future::IntoFuture for #b<'a> {
             type Output = Result<#output, #error>;

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit::tokens::{docs, ident, rust_type};
-use crate::model::{Operation, Param, ParamLocation, TypeRef};
+use crate::model::{Api, Operation, Param, ParamLocation, ParamStyle, TypeKind, TypeRef};
 
 /// The argument type of a parameter in a `Client` method or a setter.
 pub(in crate::emit) fn param_arg_type(t: &TypeRef) -> TokenStream {
@@ -106,8 +106,52 @@ pub(super) struct Placed {
     pub sets: Vec<TokenStream>,
 }
 
+/// Whether a parameter is written by the runtime's styles (`query_param`, `header_param`,
+/// `cookie_param`, `path::styled`) rather than as one text: objects, arrays outside the
+/// query's exploded `form` style, path styles other than `simple`, and JSON (`content`).
+pub(super) fn styled(api: &Api, p: &Param) -> bool {
+    let scalar = is_scalar(api, &p.ty);
+    match p.style {
+        ParamStyle::Json | ParamStyle::Label | ParamStyle::Matrix => true,
+        ParamStyle::Form if p.location == ParamLocation::Query => {
+            let exploded_list =
+                p.explode && matches!(&p.ty, TypeRef::Vec(inner) if is_scalar(api, inner));
+            !(scalar || exploded_list)
+        }
+        _ => !scalar,
+    }
+}
+
+/// Whether values of `t` are written as one text (`to_string`).
+fn is_scalar(api: &Api, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::Json | TypeRef::Bytes | TypeRef::Vec(_) | TypeRef::Map(_) => false,
+        TypeRef::Named(n) => match api.types.get(n).map(|d| &d.kind) {
+            Some(TypeKind::Enum { .. } | TypeKind::Timestamp { .. }) => true,
+            Some(TypeKind::Alias(a)) => is_scalar(api, a),
+            _ => false,
+        },
+        _ => true,
+    }
+}
+
+/// The runtime's name of a parameter's style.
+pub(super) fn style_path(p: &Param) -> TokenStream {
+    let s = match p.style {
+        ParamStyle::Form => quote!(Form),
+        ParamStyle::SpaceDelimited => quote!(SpaceDelimited),
+        ParamStyle::PipeDelimited => quote!(PipeDelimited),
+        ParamStyle::DeepObject => quote!(DeepObject),
+        ParamStyle::Simple => quote!(Simple),
+        ParamStyle::Label => quote!(Label),
+        ParamStyle::Matrix => quote!(Matrix),
+        ParamStyle::Json => quote!(Json),
+    };
+    quote!(::aqua_runtime::encoding::Style::#s)
+}
+
 /// Each parameter checked against its documented limits, then placed.
-pub(super) fn placed(op: &Operation) -> Placed {
+pub(super) fn placed(api: &Api, op: &Operation) -> Placed {
     let mut checks = Vec::new();
     let mut sets = Vec::new();
     for p in op.params.iter().filter(|p| !p.transport) {
@@ -168,22 +212,28 @@ pub(super) fn placed(op: &Operation) -> Placed {
             TypeRef::String => quote!(value.clone()),
             _ => quote!(value.to_string()),
         };
+        let (style, explode) = (style_path(p), p.explode);
         let add = match p.location {
-            ParamLocation::Query if matches!(p.ty, TypeRef::Vec(_)) && p.explode => quote! {
-                for item in value {
-                    request = request.query(#wire, item.to_string());
-                }
-            },
-            ParamLocation::Query if matches!(p.ty, TypeRef::Vec(_)) => quote! {
-                let items: Vec<String> = value.iter().map(|item| item.to_string()).collect();
-                request = request.query(#wire, items.join(","));
-            },
             ParamLocation::Path => {
                 if let Some(check) = check {
                     checks.push(quote! { { let value = &self.#n; #check } });
                 }
                 continue;
             }
+            ParamLocation::Query if styled(api, p) => {
+                quote!(request = request.query_param(#wire, value, #style, #explode);)
+            }
+            ParamLocation::Header if styled(api, p) => {
+                quote!(request = request.header_param(#wire, value, #style, #explode);)
+            }
+            ParamLocation::Cookie if styled(api, p) => {
+                quote!(request = request.cookie_param(#wire, value, #style);)
+            }
+            ParamLocation::Query if matches!(p.ty, TypeRef::Vec(_)) && p.explode => quote! {
+                for item in value {
+                    request = request.query(#wire, item.to_string());
+                }
+            },
             ParamLocation::Query => quote!(request = request.query(#wire, #text);),
             ParamLocation::Header => quote!(request = request.header(#wire, #text);),
             ParamLocation::Cookie => quote!(request = request.cookie(#wire, &#text);),

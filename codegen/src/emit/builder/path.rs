@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit::tokens::ident;
-use crate::model::{Operation, PathPart, TypeRef};
+use crate::model::{Api, Operation, PathPart, TypeRef};
 
 /// The statements that compute `path` in `send`.
 pub(super) struct Path {
@@ -15,7 +15,7 @@ pub(super) struct Path {
     pub path: TokenStream,
 }
 
-pub(super) fn path(op: &Operation) -> Path {
+pub(super) fn path(api: &Api, op: &Operation) -> Path {
     let mut segments = Vec::new();
     let mut fmt = String::new();
     for part in &op.path_parts {
@@ -25,7 +25,11 @@ pub(super) fn path(op: &Operation) -> Path {
                 let p = &op.params[*i];
                 let n = ident(&p.name);
                 let wire = &p.wire;
+                let (style, explode) = (super::params::style_path(p), p.explode);
                 segments.push(match p.ty {
+                    _ if super::params::styled(api, p) => quote! {
+                        let #n = ::aqua_runtime::path::styled(#wire, &self.#n, #style, #explode)?;
+                    },
                     TypeRef::String => {
                         quote!(let #n = ::aqua_runtime::path::segment(#wire, &self.#n)?;)
                     }

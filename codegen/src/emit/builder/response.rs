@@ -41,10 +41,12 @@ pub(super) fn response(op: &Operation, err_ty: &TokenStream) -> Response {
 
 /// The output and the last statement of `send` for one success response.
 fn read_one(body: &ResponseBody, err_ty: &TokenStream) -> (TokenStream, TokenStream) {
+    let accept = body.accept().map(|a| quote!(.accept(#a)));
     match body {
         ResponseBody::Json {
             ty,
             error_unless_field,
+            ..
         } => {
             let ty = rust_type(ty);
             let check = match error_unless_field {
@@ -56,14 +58,22 @@ fn read_one(body: &ResponseBody, err_ty: &TokenStream) -> (TokenStream, TokenStr
             };
             (
                 ty.clone(),
-                quote!(request.send_json::<#ty, #err_ty>(#check).await),
+                quote!(request #accept .send_json::<#ty, #err_ty>(#check).await),
             )
         }
-        ResponseBody::Binary { media_types } => {
-            let accept = media_types.join(", ");
+        ResponseBody::Text { .. } => (
+            quote!(String),
+            quote!(request #accept .send_text::<#err_ty>().await),
+        ),
+        ResponseBody::Bytes { .. } => (
+            quote!(Vec<u8>),
+            quote!(request #accept .send_bytes::<#err_ty>().await),
+        ),
+        ResponseBody::Binary { .. } => {
+            let accept = accept.unwrap_or_else(|| quote!(.accept("*/*")));
             (
                 quote!(::aqua_runtime::Download),
-                quote!(request.accept(#accept).send_download::<#err_ty>().await),
+                quote!(request #accept .send_download::<#err_ty>().await),
             )
         }
         ResponseBody::Empty => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
@@ -71,23 +81,51 @@ fn read_one(body: &ResponseBody, err_ty: &TokenStream) -> (TokenStream, TokenStr
 }
 
 /// The output and the last statement of `send` for several success responses: the raw
-/// response, decoded by status into the operation's enum.
+/// response, decoded by status into the operation's enum. `Accept` lists every media type of
+/// the alternatives when one of them is not plain JSON.
 fn read_several(several: &Several, err_ty: &TokenStream) -> (TokenStream, TokenStream) {
     let e = ident(&several.enum_name);
     let arms = several.alternatives.iter().map(|alt| {
         let v = ident(&alt.name);
         let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
-        match &alt.ty {
-            Some(t) => {
-                let t = rust_type(t);
+        match &alt.body {
+            ResponseBody::Json { ty, .. } => {
+                let t = rust_type(ty);
                 quote!(#code => Ok(#e::#v(raw.json::<#t, #err_ty>()?)),)
             }
-            None => quote!(#code => Ok(#e::#v),),
+            ResponseBody::Text { .. } => quote!(#code => Ok(#e::#v(raw.text())),),
+            ResponseBody::Bytes { .. } | ResponseBody::Binary { .. } => {
+                quote!(#code => Ok(#e::#v(raw.body.to_vec())),)
+            }
+            ResponseBody::Empty => quote!(#code => Ok(#e::#v),),
         }
+    });
+    let mut accept: Vec<String> = Vec::new();
+    for alt in &several.alternatives {
+        let media = match &alt.body {
+            ResponseBody::Empty => continue,
+            ResponseBody::Json { media_types, .. } if media_types.is_empty() => {
+                vec!["application/json".to_owned()]
+            }
+            ResponseBody::Json { media_types, .. }
+            | ResponseBody::Text { media_types }
+            | ResponseBody::Bytes { media_types }
+            | ResponseBody::Binary { media_types } => media_types.clone(),
+        };
+        for m in media {
+            if !accept.contains(&m) {
+                accept.push(m);
+            }
+        }
+    }
+    let accept = (accept.iter().any(|m| m != "application/json")).then(|| {
+        let a = accept.join(", ");
+        quote!(let request = request.accept(#a);)
     });
     (
         quote!(#e),
         quote! {
+            #accept
             let raw = request.send_raw::<#err_ty>().await?;
             match raw.status.as_u16() {
                 #( #arms )*
@@ -112,12 +150,14 @@ fn emit_alternatives(op: &Operation, several: &Several) -> TokenStream {
             alt.docs.as_deref().unwrap_or("no description").trim()
         );
         let d = docs(Some(&text), "");
-        match &alt.ty {
-            Some(t) => {
-                let t = rust_type(t);
+        match &alt.body {
+            ResponseBody::Json { ty, .. } => {
+                let t = rust_type(ty);
                 quote!(#d #v(#t),)
             }
-            None => quote!(#d #v,),
+            ResponseBody::Text { .. } => quote!(#d #v(String),),
+            ResponseBody::Bytes { .. } | ResponseBody::Binary { .. } => quote!(#d #v(Vec<u8>),),
+            ResponseBody::Empty => quote!(#d #v,),
         }
     });
     quote! {

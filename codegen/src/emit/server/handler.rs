@@ -21,6 +21,8 @@ fn server_reply(op: &Operation) -> TokenStream {
                 let t = rust_type_in(ty, &sup);
                 quote!(Reply<#t>)
             }
+            ResponseBody::Text { .. } => quote!(Reply<String>),
+            ResponseBody::Bytes { .. } => quote!(Reply<Vec<u8>>),
             ResponseBody::Binary { .. } => quote!(BinaryReply),
             ResponseBody::Empty => quote!(Reply<()>),
         },
@@ -69,10 +71,15 @@ pub(in crate::emit) fn emit_server_handler(op: &Operation) -> TokenStream {
             let arms = several.alternatives.iter().map(|alt| {
                 let v = ident(&alt.name);
                 let code = proc_macro2::Literal::u16_unsuffixed(alt.status);
-                if alt.ty.is_some() {
-                    quote!(super::#e::#v(body) => json_response(status(#code), &body),)
-                } else {
-                    quote!(super::#e::#v => empty_response(status(#code)),)
+                match &alt.body {
+                    ResponseBody::Json { .. } => {
+                        quote!(super::#e::#v(body) => json_response(status(#code), &body),)
+                    }
+                    ResponseBody::Empty => quote!(super::#e::#v => empty_response(status(#code)),),
+                    other => {
+                        let ct = reply_content_type(other);
+                        quote!(super::#e::#v(body) => content_response(status(#code), #ct, body),)
+                    }
                 }
             });
             quote! {
@@ -84,7 +91,13 @@ pub(in crate::emit) fn emit_server_handler(op: &Operation) -> TokenStream {
         }
         Success::One(response) => {
             let status = proc_macro2::Literal::u16_unsuffixed(response.status);
-            quote!(api.#m(input).await.into_response_with(status(#status)))
+            match &response.body {
+                ResponseBody::Text { .. } | ResponseBody::Bytes { .. } => {
+                    let ct = reply_content_type(&response.body);
+                    quote!(api.#m(input).await.into_content_response(status(#status), #ct))
+                }
+                _ => quote!(api.#m(input).await.into_response_with(status(#status))),
+            }
         }
     };
     quote! {
@@ -94,5 +107,21 @@ pub(in crate::emit) fn emit_server_handler(op: &Operation) -> TokenStream {
                 Err(rejection) => *rejection,
             }
         }
+    }
+}
+
+/// The `Content-Type` of a text or bytes reply: the first documented media type (a range
+/// becomes `text/plain` or `application/octet-stream`).
+fn reply_content_type(body: &ResponseBody) -> String {
+    let (media, fallback) = match body {
+        ResponseBody::Text { media_types } => (media_types.first(), "text/plain"),
+        ResponseBody::Bytes { media_types } | ResponseBody::Binary { media_types } => {
+            (media_types.first(), "application/octet-stream")
+        }
+        _ => (None, "application/octet-stream"),
+    };
+    match media {
+        Some(m) if !m.contains('*') => m.clone(),
+        _ => fallback.to_owned(),
     }
 }

@@ -4,12 +4,20 @@
 //! method per operation, and a `router` that decodes requests into inputs and replies into
 //! responses. This module holds the parts that do not depend on the spec.
 
+mod bodies;
+mod params;
+
 use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 pub use axum::response::Response;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
+
+pub use bodies::*;
+pub use params::*;
+
+pub use crate::encoding::multipart::Part;
+pub use crate::encoding::{Multipart, Style};
 
 pub use axum::Router;
 pub use axum::extract::{Path, Request};
@@ -143,118 +151,42 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Re
     }
 }
 
+/// A response with a body of the given `Content-Type` (a text or bytes reply).
+pub fn content_response(status: StatusCode, content_type: &str, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    response
+}
+
+impl<T: Into<Body>> Reply<T> {
+    /// The HTTP response of a text or bytes reply, with `success` as the status and
+    /// `content_type` as the `Content-Type` of [`Reply::Ok`].
+    pub fn into_content_response(self, success: StatusCode, content_type: &str) -> Response {
+        match self {
+            Reply::Ok(body) => content_response(success, content_type, body),
+            Reply::Json(status, value) => json_response(status, &value),
+            Reply::Raw(response) => response,
+        }
+    }
+}
+
+/// The `404 Not Found` of a path that no operation's template matches.
+pub fn not_found() -> Response {
+    json_response(
+        StatusCode::NOT_FOUND,
+        &serde_json::json!({"success": false, "message": "no operation has this path"}),
+    )
+}
+
 /// The `400 Bad Request` a generated server answers when a request cannot be decoded.
 pub fn bad_request(message: impl Into<String>) -> Rejection {
     Box::new(json_response(
         StatusCode::BAD_REQUEST,
         &serde_json::json!({"success": false, "message": message.into()}),
     ))
-}
-
-/// The value of the path parameter `name`.
-pub fn path_param(params: &[(String, String)], name: &str) -> Result<String, Rejection> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .ok_or_else(|| bad_request(format!("missing path parameter `{name}`")))
-}
-
-/// The value of the header `name`, if present and text.
-pub fn header_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// The value of the cookie `name` in the `Cookie` headers, percent-decoded, if present.
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-}
-
-/// The value of the query parameter `name`, if present.
-pub fn query_value(uri: &Uri, name: &str) -> Option<String> {
-    let query = uri.query()?;
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-}
-
-/// Every value of the array query parameter `name`: repeated pairs (`explode`) or one pair
-/// with comma-separated items.
-pub fn query_values(uri: &Uri, name: &str, explode: bool) -> Vec<String> {
-    let Some(query) = uri.query() else {
-        return Vec::new();
-    };
-    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default();
-    let values = pairs.into_iter().filter(|(k, _)| k == name).map(|(_, v)| v);
-    if explode {
-        values.collect()
-    } else {
-        values
-            .flat_map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>())
-            .filter(|v| !v.is_empty())
-            .collect()
-    }
-}
-
-/// Parses a required parameter value.
-pub fn parse_param<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, Rejection> {
-    value
-        .parse()
-        .map_err(|_| bad_request(format!("invalid value for `{name}`")))
-}
-
-/// The largest request body a generated server reads (16 MiB).
-pub const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
-
-async fn body_bytes(body: Body) -> Result<bytes::Bytes, Rejection> {
-    axum::body::to_bytes(body, MAX_REQUEST_BODY)
-        .await
-        .map_err(|e| bad_request(format!("cannot read the request body: {e}")))
-}
-
-/// Decodes a JSON request body.
-pub async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, Rejection> {
-    let bytes = body_bytes(body).await?;
-    serde_json::from_slice(&bytes).map_err(|e| bad_request(format!("malformed JSON body: {e}")))
-}
-
-/// Decodes a JSON request body that may be absent (empty).
-pub async fn optional_json_body<T: DeserializeOwned>(body: Body) -> Result<Option<T>, Rejection> {
-    let bytes = body_bytes(body).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| bad_request(format!("malformed JSON body: {e}")))
-}
-
-/// A raw request body (an upload).
-pub async fn bytes_body(body: Body) -> Result<Vec<u8>, Rejection> {
-    body_bytes(body).await.map(|b| b.to_vec())
-}
-
-/// Decodes a form-urlencoded request body.
-pub async fn form_body<T: DeserializeOwned>(body: Body) -> Result<T, Rejection> {
-    let bytes = body_bytes(body).await?;
-    serde_urlencoded::from_bytes(&bytes)
-        .map_err(|e| bad_request(format!("malformed form body: {e}")))
 }
 
 #[cfg(test)]
