@@ -203,3 +203,188 @@ fn an_operation_with_its_own_security() {
         Unit::ClientMethod(_) | Unit::Builder(_)
     )));
 }
+
+#[test]
+fn a_multipart_body_with_file_parts() {
+    let spec = "
+paths:
+  /files:
+    post:
+      operationId: uploadFile
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties:
+                file: {type: string, format: binary}
+                purpose: {type: string}
+            encoding:
+              file: {contentType: application/pdf}
+      responses:
+        '204': {description: Stored.}
+";
+    insta::assert_snapshot!(units(spec, |unit| matches!(
+        unit,
+        Unit::Builder(_) | Unit::ServerInput(_)
+    )));
+}
+
+#[test]
+fn a_body_of_several_media_types() {
+    let spec = "
+paths:
+  /notes:
+    put:
+      operationId: putNote
+      requestBody:
+        content:
+          text/plain:
+            schema: {type: string}
+          application/json:
+            schema:
+              type: object
+              properties:
+                text: {type: string}
+      responses:
+        '204': {description: Stored.}
+";
+    insta::assert_snapshot!(units(spec, |unit| matches!(
+        unit,
+        Unit::ClientMethod(_) | Unit::Builder(_) | Unit::ServerInput(_)
+    )));
+}
+
+#[test]
+fn text_bytes_and_streamed_responses() {
+    let spec = "
+paths:
+  /report.csv:
+    get:
+      operationId: getCsv
+      responses:
+        '200':
+          description: The report.
+          content:
+            text/csv: {schema: {type: string}}
+  /report.xml:
+    get:
+      operationId: getXml
+      responses:
+        '200':
+          description: The report.
+          content:
+            application/xml: {schema: {type: object}}
+  /report:
+    get:
+      operationId: getAny
+      responses:
+        '200':
+          description: The report.
+          content:
+            '*/*': {schema: {type: string}}
+  /feed:
+    get:
+      operationId: getFeed
+      responses:
+        default:
+          description: The feed.
+          content:
+            application/hal+json: {}
+";
+    insta::assert_snapshot!(units(spec, |unit| matches!(
+        unit,
+        Unit::Builder(_) | Unit::ServerHandler(_) | Unit::ServerTrait
+    )));
+}
+
+#[test]
+fn parameters_of_every_style() {
+    let spec = "
+paths:
+  /things/{ids}:
+    get:
+      operationId: getThings
+      parameters:
+        - {name: ids, in: path, required: true, schema: {type: array, items: {type: integer}}}
+        - {name: filter, in: query, style: deepObject, explode: true,
+           schema: {type: object, properties: {status: {type: string}}}}
+        - {name: tags, in: query, style: pipeDelimited, schema: {type: array, items: {type: string}}}
+        - {name: q, in: query, content: {application/json: {schema: {type: object}}}}
+        - {name: X-Ids, in: header, schema: {type: array, items: {type: integer}}}
+      responses:
+        '204': {description: Done.}
+";
+    insta::assert_snapshot!(units(spec, |unit| matches!(
+        unit,
+        Unit::Builder(_) | Unit::ServerInput(_)
+    )));
+}
+
+#[test]
+fn templates_that_share_a_route() {
+    let spec = "
+paths:
+  /files/{name}.{ext}:
+    get:
+      operationId: getTyped
+      parameters:
+        - {name: name, in: path, required: true, schema: {type: string}}
+        - {name: ext, in: path, required: true, schema: {type: string}}
+      responses:
+        '204': {description: Done.}
+  /files/{id}:
+    get:
+      operationId: getFile
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        '204': {description: Done.}
+  /search?kind=all:
+    get:
+      operationId: searchAll
+      responses:
+        '204': {description: Done.}
+";
+    insta::assert_snapshot!(units(spec, |unit| matches!(
+        unit,
+        Unit::ServerRouter | Unit::Builder(_)
+    )));
+}
+
+#[test]
+fn a_template_that_disagrees_with_the_parameters() {
+    let text = "openapi: 3.0.3\ninfo: {title: Construct, version: '1'}\n
+paths:
+  /jobs/{jobId}:
+    get:
+      operationId: getJob
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        '204': {description: Done.}
+";
+    let source = SpecSource::new("construct.yaml", text);
+    let generated = aqua_codegen::generate(&source).unwrap_or_else(|d| panic!("{d}"));
+    let messages: Vec<&str> = generated
+        .warnings
+        .items
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "path parameter `id` does not appear in the path template: it is left out",
+            "the path template uses `{jobId}` but no path parameter `jobId` is declared: generated as a required string path parameter",
+        ]
+    );
+    let api = &generated.api;
+    let picked: Vec<Unit<'_>> = aqua_codegen::emit::units(api)
+        .into_iter()
+        .filter(|unit| matches!(unit, Unit::ClientMethod(_) | Unit::Builder(_)))
+        .collect();
+    insta::assert_snapshot!(aqua_codegen::render::render_units(api, &picked).unwrap());
+}

@@ -190,7 +190,9 @@ async fn query_arrays_follow_their_style() {
         .unwrap();
     assert!(items.is_empty());
     let r = &server.requests()[0];
-    assert_eq!(r.target, "/v2/items?ids=a&ids=b+c&sizes=1%2C2");
+    // Query values are percent-encoded (a space as `%20`); `explode: false` joins the items
+    // with a literal `,`, as the spec writes `sizes=1,2`.
+    assert_eq!(r.target, "/v2/items?ids=a&ids=b%20c&sizes=1,2");
     assert_eq!(r.header("x-request-id"), Some("req-1"));
     assert_eq!(r.header("authorization"), Some("Bearer t"));
 }

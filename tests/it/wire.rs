@@ -260,8 +260,11 @@ fn upload() -> media::Upload {
         .meta(meta)
 }
 
-/// The parts of a multipart body: name, file name, content type and content.
-fn parts(body: &Multipart) -> Vec<(String, Option<String>, Option<String>, Vec<u8>)> {
+/// A part of a multipart body: name, file name, content type and content.
+type PartSummary = (String, Option<String>, Option<String>, Vec<u8>);
+
+/// The parts of a multipart body.
+fn parts(body: &Multipart) -> Vec<PartSummary> {
     body.parts()
         .iter()
         .map(|p| {
@@ -275,7 +278,7 @@ fn parts(body: &Multipart) -> Vec<(String, Option<String>, Option<String>, Vec<u
         .collect()
 }
 
-fn expected_parts() -> Vec<(String, Option<String>, Option<String>, Vec<u8>)> {
+fn expected_parts() -> Vec<PartSummary> {
     let s = |v: &str| Some(v.to_owned());
     vec![
         (

@@ -28,7 +28,7 @@ impl<'a> Lowerer<'a> {
         let (op, at) = (cx.op, &cx.at);
         let template_at = Pointer::root().push("paths").push(cx.path);
         let template = self.reconcile(cx, params);
-        let (path_parts, used) = self.template(&template, params, &template_at, at)?;
+        let (path_parts, used) = self.template(&template, params, &template_at)?;
         let mut path_variants = Vec::new();
         if let Some(variants) = self.extension::<PathVariants>(&op.extensions, at) {
             let vp = at.push(PathVariants::NAME);
@@ -53,7 +53,7 @@ impl<'a> Lowerer<'a> {
                     continue;
                 };
                 if let Some((parts, used_here)) =
-                    self.template(&template, params, &vp.push(i).push("path"), at)
+                    self.template(&template, params, &vp.push(i).push("path"))
                 {
                     if used_here != used {
                         self.diags.error(
@@ -150,7 +150,6 @@ impl<'a> Lowerer<'a> {
         template: &str,
         params: &[Param],
         template_at: &Pointer,
-        op_at: &Pointer,
     ) -> Option<(Vec<PathPart>, BTreeSet<usize>)> {
         let mut parts = Vec::new();
         let mut used = BTreeSet::new();
@@ -179,8 +178,8 @@ impl<'a> Lowerer<'a> {
                             parts.push(PathPart::Param(i));
                         }
                         None => self.diags.error(
-                            op_at.push("parameters"),
-                            format!("the path template uses `{{{name}}}` but no path parameter `{name}` is declared"),
+                            template_at,
+                            format!("this path uses `{{{name}}}`, which is not a path parameter of the operation"),
                         ),
                     }
                     rest = &rest[open + close + 1..];
@@ -300,9 +299,7 @@ impl<'a> Lowerer<'a> {
             return;
         }
         let template_at = Pointer::root().push("paths").push(variant.path);
-        let Some((parts, used)) =
-            self.template(variant.path, &target.params, &template_at, &variant.at)
-        else {
+        let Some((parts, used)) = self.template(variant.path, &target.params, &template_at) else {
             return;
         };
         let path_params: BTreeSet<usize> = (0..target.params.len())

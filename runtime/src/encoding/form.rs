@@ -1,11 +1,24 @@
 //! `application/x-www-form-urlencoded` bodies: an object's properties as `name=value` pairs,
 //! by the spec's defaults (`style: form, explode: true`: an array as one pair per item, an
 //! object as pairs of its own properties) or by a property's `encoding` (`deepObject`:
-//! `name[key]=value`, `name[0]=value`). Properties are written in the order of their names.
+//! `name[key]=value`, `name[0]=value`). Properties are written in the order of their names;
+//! a space is written `+`, as HTML forms do.
 
 use serde_json::Value;
 
-use super::{Property, deep_pairs, encode, entries, scalar_text};
+use std::borrow::Cow;
+
+use super::{Property, deep_pairs, entries, scalar_text};
+
+/// Percent-encodes a name or value of a form, with `+` for a space (as HTML forms do).
+fn encode(s: &str) -> Cow<'_, str> {
+    let encoded = super::encode(s);
+    if encoded.contains("%20") {
+        Cow::Owned(encoded.replace("%20", "+"))
+    } else {
+        encoded
+    }
+}
 
 /// The form encoding of `value`, which must be an object.
 pub(crate) fn encode_form(value: &Value, properties: &[Property]) -> Result<String, String> {
@@ -17,7 +30,11 @@ pub(crate) fn encode_form(value: &Value, properties: &[Property]) -> Result<Stri
         let deep = properties.iter().any(|p| p.name == name && p.deep_object);
         let n = encode(name);
         match v {
-            Value::Object(_) | Value::Array(_) if deep => deep_pairs(&n, v, &mut out),
+            Value::Object(_) | Value::Array(_) if deep => {
+                let mut pairs = Vec::new();
+                deep_pairs(&n, v, &mut pairs);
+                out.extend(pairs.into_iter().map(|p| p.replace("%20", "+")));
+            }
             Value::Array(items) => {
                 for item in items {
                     out.push(format!("{n}={}", encode(&scalar_text(item))));

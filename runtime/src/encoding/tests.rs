@@ -164,7 +164,7 @@ fn form_bodies_follow_the_defaults_and_the_encoding() {
     });
     assert_eq!(
         encode_form(&body, &[]).unwrap(),
-        "expand=customer&items=%7B%22price%22%3A%22p1%22%7D&k=v&name=a%20b&tags=x&tags=y"
+        "expand=customer&items=%7B%22price%22%3A%22p1%22%7D&k=v&name=a+b&tags=x&tags=y"
     );
     let deep = [
         Property::deep_object("metadata"),
@@ -173,7 +173,7 @@ fn form_bodies_follow_the_defaults_and_the_encoding() {
     ];
     assert_eq!(
         encode_form(&body, &deep).unwrap(),
-        "expand[0]=customer&items[0][price]=p1&metadata[k]=v&name=a%20b&tags=x&tags=y"
+        "expand[0]=customer&items[0][price]=p1&metadata[k]=v&name=a+b&tags=x&tags=y"
     );
     assert!(encode_form(&json!(["a"]), &[]).is_err());
 }
@@ -209,7 +209,8 @@ fn multipart_parts_follow_the_property_types() {
     let props = [Property::content_type("file", "application/pdf")];
     let names = [("file", "report.pdf".to_owned())];
     let body = Multipart::from_value(&upload, &props, &names).unwrap();
-    let summary: Vec<(&str, Option<&str>, Option<&str>, &[u8])> = body
+    type Summary<'p> = (&'p str, Option<&'p str>, Option<&'p str>, &'p [u8]);
+    let summary: Vec<Summary<'_>> = body
         .parts()
         .iter()
         .map(|p| {

@@ -239,4 +239,38 @@ mod tests {
         .into_response_with(StatusCode::OK);
         assert_eq!(r.headers()[header::CONTENT_LENGTH], "4");
     }
+
+    #[tokio::test]
+    async fn media_types_and_typed_forms_are_recognized() {
+        assert!(media_type_matches(
+            Some("application/xml; charset=utf-8"),
+            &["application/xml"]
+        ));
+        assert!(media_type_matches(Some("image/png"), &["image/*"]));
+        assert!(media_type_matches(
+            Some("application/vnd.x+json"),
+            &["text/json"]
+        ));
+        assert!(!media_type_matches(
+            Some("text/plain"),
+            &["application/xml"]
+        ));
+        assert!(!media_type_matches(None, &["*/*"]));
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Typed {
+            n: i64,
+            s: String,
+            #[serde(flatten)]
+            rest: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+        let typed: Typed = decode_form(b"n=3&s=x+y&extra=1").unwrap();
+        assert_eq!((typed.n, typed.s.as_str()), (3, "x y"));
+        assert!(decode_form::<Typed>(b"n=three&s=x").is_err());
+        let text = text_body(Body::from("h\u{e9}")).await.unwrap();
+        assert_eq!(text, "h\u{e9}");
+        let refused = multipart_body(&HeaderMap::new(), Body::from("x"))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
 }

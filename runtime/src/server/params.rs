@@ -300,7 +300,9 @@ pub fn json_param<T: DeserializeOwned>(name: &str, value: &str) -> Result<T, Rej
 
 /// The path parameters of a template, from a route mounted by position: for each segment key
 /// (`p2`), the literal texts around its parameters and their names. `None` when the path
-/// does not have the template's literal text.
+/// does not have the template's literal text. Between two parameters the first literal
+/// match splits, but before the last parameter the last one does (`{name}.{ext}` reads
+/// `a.b.pdf` as `a.b` and `pdf`).
 pub fn path_values(
     params: &[(String, String)],
     pattern: &[(&str, &[&str], &[&str])],
@@ -308,23 +310,25 @@ pub fn path_values(
     let mut out = Vec::new();
     for (key, literals, names) in pattern {
         let (_, value) = params.iter().find(|(k, _)| k == key)?;
-        let mut rest = value.strip_prefix(literals.first().copied().unwrap_or_default())?;
+        let first = literals.first().copied().unwrap_or_default();
+        let last = literals.get(names.len()).copied().unwrap_or_default();
+        let mut rest = value.strip_prefix(first)?.strip_suffix(last)?;
         for (i, name) in names.iter().enumerate() {
-            let next = literals.get(i + 1).copied().unwrap_or_default();
-            let last = i + 1 == names.len();
-            let end = if last {
-                if !rest.ends_with(next) {
-                    return None;
-                }
-                rest.len() - next.len()
-            } else if next.is_empty() {
+            if i + 1 == names.len() {
+                out.push(((*name).to_owned(), rest.to_owned()));
+                break;
+            }
+            let sep = literals.get(i + 1).copied().unwrap_or_default();
+            let end = if sep.is_empty() {
                 // Two parameters with nothing between them: the first takes one character.
                 rest.char_indices().nth(1).map_or(rest.len(), |(i, _)| i)
+            } else if i + 2 == names.len() {
+                rest.rfind(sep)?
             } else {
-                rest.find(next)?
+                rest.find(sep)?
             };
             out.push(((*name).to_owned(), rest[..end].to_owned()));
-            rest = &rest[end + next.len()..];
+            rest = &rest[end + sep.len()..];
         }
     }
     Some(out)
@@ -334,4 +338,67 @@ pub fn path_values(
 pub fn query_has(uri: &Uri, names: &[&str]) -> bool {
     let pairs = query_pairs(uri);
     names.iter().all(|n| pairs.iter().any(|(k, _)| k == n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn segments_of_several_parameters_are_split_by_their_literals() {
+        let p = params(&[("p2", "a.b.pdf")]);
+        assert_eq!(
+            path_values(&p, &[("p2", &["", ".", ""], &["name", "ext"])]),
+            Some(params(&[("name", "a.b"), ("ext", "pdf")]))
+        );
+        assert_eq!(path_values(&p, &[("p2", &["", ".json"], &["id"])]), None);
+        assert_eq!(
+            path_values(
+                &params(&[("p1", "v2-x-y")]),
+                &[("p1", &["v", "-", "-", ""], &["a", "b", "c"])]
+            ),
+            Some(params(&[("a", "2"), ("b", "x"), ("c", "y")]))
+        );
+        assert_eq!(path_values(&p, &[("p9", &["", ""], &["id"])]), None);
+    }
+
+    #[test]
+    fn objects_and_arrays_are_read_by_their_style() {
+        let uri: Uri = "/s?f[a]=1&f[b][c]=x%20y&tags=a|b&t=a%20b&x=1"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            query_object(&uri, "f", Style::DeepObject, true),
+            Some(serde_json::json!({"a": "1", "b": {"c": "x y"}}))
+        );
+        assert_eq!(
+            query_items(&uri, "tags", Style::PipeDelimited, false),
+            ["a", "b"]
+        );
+        assert_eq!(
+            query_items(&uri, "t", Style::SpaceDelimited, false),
+            ["a", "b"]
+        );
+        assert_eq!(
+            path_items(&params(&[("c", ";c=1;c=2")]), "c", Style::Matrix, true).unwrap(),
+            ["1", "2"]
+        );
+        assert_eq!(
+            path_object(&params(&[("p", ".x=1.y=2")]), "p", Style::Label, true).unwrap(),
+            serde_json::json!({"x": "1", "y": "2"})
+        );
+        assert_eq!(
+            path_value(&params(&[("id", ";id=7")]), "id", Style::Matrix).unwrap(),
+            "7"
+        );
+        assert!(query_has(&uri, &["x", "t"]));
+        assert!(!query_has(&uri, &["x", "nope"]));
+    }
 }

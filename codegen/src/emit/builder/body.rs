@@ -77,12 +77,7 @@ pub(super) fn setters(api: &Api, op: &Operation) -> Vec<TokenStream> {
     for (i, content) in body.contents.iter().enumerate() {
         let t = rust_type(&content.ty);
         let n = ident(&content.setter);
-        let media = content
-            .media_types
-            .iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let media = format!("`{}`", content.content_type);
         let text = match (i, several) {
             (0, false) => body
                 .docs
@@ -121,11 +116,16 @@ pub(super) fn setters(api: &Api, op: &Operation) -> Vec<TokenStream> {
             .contents
             .iter()
             .find(|c| c.content_type_setter.is_some())
-            .map(|c| (c.content_type.clone(), c.media_types.join("`, `")))
+            .map(|c| (c.content_type.clone(), c.media_types.clone()))
             .unwrap_or_default();
-        let text = format!(
-            "Sets the `Content-Type` of the raw body (by default `{default}`; the spec documents `{media}`)."
-        );
+        let text = if media.iter().all(|m| *m == default) {
+            format!(" Sets the `Content-Type` of the raw body (by default `{default}`).")
+        } else {
+            format!(
+                " Sets the `Content-Type` of the raw body (by default `{default}`; the spec documents `{}`).",
+                media.join("`, `")
+            )
+        };
         out.push(quote! {
             #[doc = #text]
             pub fn #n(mut self, content_type: impl Into<String>) -> Self {

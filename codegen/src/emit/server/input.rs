@@ -266,14 +266,13 @@ fn body_input(op: &Operation, body: &Body) -> (TokenStream, TokenStream, TokenSt
         };
         quote!(#e::#v(#value))
     };
-    let mut chain = decode_one(body.first());
-    for c in body.contents.iter().skip(1).rev() {
+    let fallback = decode_one(body.first());
+    let branches = body.contents.iter().skip(1).map(|c| {
         let media = &c.media_types;
         let this = decode_one(c);
-        chain = quote! {
-            if media_type_matches(content_type.as_deref(), &[ #( #media ),* ]) { #this } else { #chain }
-        };
-    }
+        quote!(if media_type_matches(content_type.as_deref(), &[ #( #media ),* ]) { #this } else)
+    });
+    let chain = quote!(#( #branches )* { #fallback });
     let doc = format!(
         " The request body of `{}`, by the media type it came as (the first when no other matches).",
         op.id
