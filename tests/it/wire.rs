@@ -13,11 +13,11 @@ use crate::support::{Reply as Answer, TestServer};
 const JSON: &str = "application/json";
 
 fn params_client(server: &TestServer) -> params::Client {
-    params::Client::with_base_url(&server.url("/v1"), params::Credentials::Anonymous).unwrap()
+    params::Client::with_base_url(&server.url("/v1"), params::Credentials::anonymous()).unwrap()
 }
 
 fn media_client(base: &str) -> media::Client {
-    media::Client::with_base_url(base, media::Credentials::Anonymous).unwrap()
+    media::Client::with_base_url(base, media::Credentials::anonymous()).unwrap()
 }
 
 fn point() -> params::Point {
@@ -145,7 +145,7 @@ async fn serve(router: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
 async fn the_generated_server_decodes_every_style_and_picks_the_template_that_matches() {
     let (base, task) = serve(params::server::router(Arc::new(ParamsEcho))).await;
     let client =
-        params::Client::with_base_url(&format!("{base}/v1"), params::Credentials::Anonymous)
+        params::Client::with_base_url(&format!("{base}/v1"), params::Credentials::anonymous())
             .unwrap();
     let got = full_search(&client).send().await.unwrap();
     let decoded: serde_json::Value = serde_json::from_str(got.query.as_deref().unwrap()).unwrap();
