@@ -24,6 +24,7 @@ pub mod lower;
 pub mod model;
 pub mod names;
 pub mod render;
+mod stack;
 
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use load::SpecSource;

@@ -118,6 +118,10 @@ pub struct Loaded {
 /// typed read. Anything wrong sends the spec down the slow path, which reads it again keeping
 /// track of where every node is, to report the problem by pointer and position.
 pub fn load(source: &SpecSource) -> Result<Loaded, Diagnostics> {
+    crate::stack::deep(|| read(source))
+}
+
+fn read(source: &SpecSource) -> Result<Loaded, Diagnostics> {
     let mut builder = TreeBuilder::new(&source.text, false);
     if let Ok(json) = builder.document() {
         if supported_version(&json).is_ok() {

@@ -70,11 +70,14 @@ fn print_units(
             let _ = slots[i].set((text, mentioned));
         }
     };
-    std::thread::scope(|scope| {
-        for _ in 1..threads.clamp(1, units.len().max(1)) {
-            scope.spawn(work);
-        }
-        work();
+    crate::stack::deep(|| {
+        std::thread::scope(|scope| {
+            for _ in 1..threads.clamp(1, units.len().max(1)) {
+                // A thread that cannot be spawned leaves its share to the others.
+                let _ = crate::stack::spawn_scoped(scope, work);
+            }
+            work();
+        });
     });
 
     let mut mentioned = ServerNames::new();

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::extensions::{Extension, Flex, Invalid};
+use super::objects::Properties;
 use super::{Lowerer, SCHEMAS};
 use crate::diag::Pointer;
 use crate::model::{TypeKind, TypeRef, UnionVariant};
@@ -84,15 +85,20 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Collects the properties and required names of the parts of an `allOf`.
-    pub(super) fn merge_all_of(
+    /// Collects the properties and required names of the parts of an `allOf`. Each property
+    /// keeps its own pointer (in the component it comes from), so that it is converted once
+    /// however many `allOf`s merge it.
+    pub(super) fn merge_all_of<'s>(
         &mut self,
-        parts: &[ReferenceOr<Schema>],
+        parts: &'s [ReferenceOr<Schema>],
         at: &Pointer,
-        properties: &mut indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        properties: &mut Properties<'s>,
         required: &mut Vec<String>,
         depth: usize,
-    ) -> Option<()> {
+    ) -> Option<()>
+    where
+        'a: 's,
+    {
         if depth > 16 {
             self.diags.error(
                 at,
@@ -119,17 +125,13 @@ impl<'a> Lowerer<'a> {
             };
             match &schema.schema_kind {
                 SchemaKind::Type(Type::Object(o)) => {
-                    for (k, v) in &o.properties {
-                        properties.insert(k.clone(), v.clone());
-                    }
+                    properties.extend(&o.properties, &sat);
                     required.extend(o.required.iter().cloned());
                 }
                 SchemaKind::Any(any)
                     if any.typ.is_none() || any.typ.as_deref() == Some("object") =>
                 {
-                    for (k, v) in &any.properties {
-                        properties.insert(k.clone(), v.clone());
-                    }
+                    properties.extend(&any.properties, &sat);
                     required.extend(any.required.iter().cloned());
                     if !any.all_of.is_empty() {
                         self.merge_all_of(

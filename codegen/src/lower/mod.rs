@@ -44,6 +44,8 @@ mod schema;
 mod security;
 mod servers;
 
+pub use schema::MAX_DEPTH;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema};
@@ -91,6 +93,10 @@ const RESERVED_METHODS: &[&str] = &[
 /// Lowers a loaded spec into the model, with the warnings found on the way (empty when there
 /// were none); `Err` holds the errors, warnings included.
 pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Diagnostics> {
+    crate::stack::deep(|| lower_here(doc, source_name))
+}
+
+fn lower_here(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Diagnostics> {
     let mut l = Lowerer {
         doc,
         diags: Diagnostics::new(source_name),
@@ -100,6 +106,8 @@ pub fn lower(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Dia
         component_names: HashMap::new(),
         examples: Vec::new(),
         seen_examples: BTreeSet::new(),
+        inline_types: HashMap::new(),
+        depth: 0,
     };
 
     // Phase 1: names for every component schema, in spec order.
@@ -150,6 +158,18 @@ struct Lowerer<'a> {
     component_names: HashMap<String, String>,
     examples: Vec<Example>,
     seen_examples: BTreeSet<String>,
+    /// Inline schemas by pointer: being converted, or converted (see `Lowerer::inline`).
+    inline_types: HashMap<String, Inline>,
+    /// How many inline schemas the one being converted is nested in.
+    depth: usize,
+}
+
+/// The state of an inline schema's conversion.
+enum Inline {
+    /// Being converted into the named type.
+    Converting(String),
+    /// Converted (`None`: it could not be, and that was reported).
+    Done(Option<TypeRef>),
 }
 
 impl<'a> Lowerer<'a> {

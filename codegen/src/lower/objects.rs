@@ -9,6 +9,42 @@ use crate::diag::Pointer;
 use crate::model::{Field, Limits, TypeKind, TypeRef};
 use crate::names::{self, Scope};
 
+/// The properties of an object schema, or those an `allOf` merges, in order: each with the
+/// pointer of the schema it is (in the component that lists it).
+#[derive(Default)]
+pub(super) struct Properties<'s>(
+    pub(super) indexmap::IndexMap<String, (&'s ReferenceOr<Box<Schema>>, Pointer)>,
+);
+
+impl<'s> Properties<'s> {
+    /// The `properties` of the object schema at `at`.
+    pub(super) fn of(
+        properties: &'s indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        at: &Pointer,
+    ) -> Self {
+        let mut p = Properties::default();
+        p.extend(properties, at);
+        p
+    }
+
+    /// Adds (or replaces, keeping the first position) the `properties` of the schema at `at`.
+    pub(super) fn extend(
+        &mut self,
+        properties: &'s indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        at: &Pointer,
+    ) {
+        let at = at.push("properties");
+        for (k, v) in properties {
+            self.0.insert(k.clone(), (v, at.push(k)));
+        }
+    }
+
+    /// Whether a property of this name is listed.
+    pub(super) fn contains(&self, wire: &str) -> bool {
+        self.0.contains_key(wire)
+    }
+}
+
 impl<'a> Lowerer<'a> {
     pub(super) fn map_type(
         &mut self,
@@ -32,12 +68,12 @@ impl<'a> Lowerer<'a> {
     pub(super) fn object(
         &mut self,
         name: &str,
-        properties: &indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        properties: &Properties<'_>,
         required: &[String],
         at: &Pointer,
     ) -> TypeKind {
         for (i, r) in required.iter().enumerate() {
-            if !properties.contains_key(r) {
+            if !properties.contains(r) {
                 self.diags.error(
                     at.push("required").push(i),
                     format!("required property `{r}` is not among the properties"),
@@ -47,10 +83,10 @@ impl<'a> Lowerer<'a> {
         // `unknown_fields` holds the properties the spec does not list (forward compatibility).
         let mut scope = Scope::with_reserved(&["unknown_fields"]);
         let mut fields = Vec::new();
-        for (wire, prop) in properties {
-            let p = at.push("properties").push(wire);
+        for (wire, (prop, p)) in &properties.0 {
+            let prop = *prop;
             let hint = format!("{name} {wire}");
-            let Some(ty) = self.boxed_ref(prop, &p, &hint) else {
+            let Some(ty) = self.boxed_ref(prop, p, &hint) else {
                 continue;
             };
             let (docs, nullable, deprecated, limits) = match prop {
@@ -71,9 +107,9 @@ impl<'a> Lowerer<'a> {
                 ),
             };
             let mut limits = limits;
-            if let Some(p) = limits.pattern.take() {
-                if self.check_pattern(&p, &at.push("properties").push(wire).push("pattern")) {
-                    limits.pattern = Some(p);
+            if let Some(pattern) = limits.pattern.take() {
+                if self.check_pattern(&pattern, &p.push("pattern")) {
+                    limits.pattern = Some(pattern);
                 }
             }
             fields.push(Field {

@@ -2,12 +2,18 @@
 //! and free-form values map to a type without a name; the rest become named types through
 //! [`define`](Lowerer::define), which dispatches on the shape of the schema.
 
-use super::Lowerer;
 use super::extensions::{CaseInsensitive, Flex, Invalid, TimestampFormats, has};
+use super::objects::Properties;
+use super::{Inline, Lowerer, SCHEMAS};
 use crate::diag::Pointer;
 use crate::model::{TypeDef, TypeKind, TypeRef};
 use crate::names;
 use openapiv3::{ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+
+/// How many inline schemas may nest inside one another (properties, items, alternatives…)
+/// before the innermost becomes `serde_json::Value`. Real documents nest a dozen at most; the
+/// limit keeps the generator's recursion bounded on any input.
+pub const MAX_DEPTH: usize = 64;
 
 impl<'a> Lowerer<'a> {
     /// A type reference for a schema in a field, item, parameter or body position. Inline
@@ -36,12 +42,47 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// An inline schema at `at`, its location in the document. A schema is converted once:
+    /// reached again (through an `allOf` that merges a component's properties), it is the same
+    /// type, and reached again while it is being converted, a reference to the type it is
+    /// becoming (a recursive type, boxed later). A schema nested more than [`MAX_DEPTH`]
+    /// inline schemas deep becomes `serde_json::Value`, with a warning.
     pub(super) fn inline(&mut self, schema: &Schema, at: &Pointer, hint: &str) -> Option<TypeRef> {
+        match self.inline_types.get(at.as_str()) {
+            Some(Inline::Converting(name)) => return Some(TypeRef::Named(name.clone())),
+            Some(Inline::Done(ty)) => return ty.clone(),
+            None => {}
+        }
+        if self.depth >= MAX_DEPTH {
+            self.diags.warning(
+                at,
+                format!("this schema is nested more than {MAX_DEPTH} schemas deep: generated as `serde_json::Value`"),
+            );
+            return Some(TypeRef::Json);
+        }
+        self.depth += 1;
+        let ty = self.convert_inline(schema, at, hint);
+        self.depth -= 1;
+        if at.as_str().starts_with(SCHEMAS) {
+            // Only an `allOf` reaches a component's inner schemas a second time.
+            self.inline_types
+                .insert(at.as_str().to_owned(), Inline::Done(ty.clone()));
+        } else {
+            // Elsewhere a second reach is a shared component (a response, a parameter) used
+            // by another operation, which names its own types.
+            self.inline_types.remove(at.as_str());
+        }
+        ty
+    }
+
+    fn convert_inline(&mut self, schema: &Schema, at: &Pointer, hint: &str) -> Option<TypeRef> {
         if let Some(prim) = self.primitive(schema, at) {
             return prim;
         }
         // Needs a named type.
         let name = self.type_scope.claim(names::type_name(hint));
+        self.inline_types
+            .insert(at.as_str().to_owned(), Inline::Converting(name.clone()));
         let def = self.define(&name, schema, at)?;
         let caseless = matches!(
             def.kind,
@@ -157,9 +198,22 @@ impl<'a> Lowerer<'a> {
             }
             SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => None,
             SchemaKind::AllOf { all_of } => {
-                // `allOf: [$ref]` only adds documentation to the referenced schema.
-                if let [ReferenceOr::Reference { reference }] = all_of.as_slice() {
-                    return Some(self.reference(reference, &at.push("allOf").push(0).push("$ref")));
+                // `allOf: [$ref]`, beside parts with only annotations (a description), only
+                // documents the referenced schema: it is that type.
+                let mut refs = all_of.iter().enumerate().filter_map(|(i, p)| match p {
+                    ReferenceOr::Reference { reference } => Some((i, reference)),
+                    ReferenceOr::Item(_) => None,
+                });
+                if let (Some((i, reference)), None) = (refs.next(), refs.next()) {
+                    let annotations = all_of.iter().all(|p| match p {
+                        ReferenceOr::Reference { .. } => true,
+                        ReferenceOr::Item(s) => annotation_only(s),
+                    });
+                    if annotations {
+                        return Some(
+                            self.reference(reference, &at.push("allOf").push(i).push("$ref")),
+                        );
+                    }
                 }
                 None
             }
@@ -210,7 +264,7 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 SchemaKind::AllOf { all_of } => {
-                    let mut properties = indexmap::IndexMap::new();
+                    let mut properties = Properties::default();
                     let mut required = Vec::new();
                     self.merge_all_of(
                         all_of,
@@ -238,7 +292,7 @@ impl<'a> Lowerer<'a> {
                     if o.additional_properties.is_some() {
                         self.diags.error(at.push("additionalProperties"), "an object with both `properties` and `additionalProperties` is not supported yet");
                     }
-                    self.object(name, &o.properties, &o.required, at)
+                    self.object(name, &Properties::of(&o.properties, at), &o.required, at)
                 }
                 _ => {
                     self.diags.error(at, "this schema cannot be generated");
@@ -294,6 +348,16 @@ impl<'a> Lowerer<'a> {
             }
         }
     }
+}
+
+/// Whether a schema says nothing about values, only documents them (`description`, `title`,
+/// `example`…).
+fn annotation_only(schema: &Schema) -> bool {
+    let data = &schema.schema_data;
+    matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == openapiv3::AnySchema::default())
+        && !data.nullable
+        && data.discriminator.is_none()
+        && data.extensions.is_empty()
 }
 
 /// A readable base name from the pointer of an inline schema (its last property name).
