@@ -74,12 +74,24 @@ pub fn generate(source: &SpecSource) -> Result<Generated, Diagnostics> {
 
 /// [`generate`] with options: with [`Options::deny_warnings`], a warning fails generation.
 pub fn generate_with(source: &SpecSource, options: &Options) -> Result<Generated, Diagnostics> {
-    let load::Loaded { openapi, spans, .. } = load::load(source)?;
-    let (api, mut warnings) = lower::lower(&openapi, &source.name).map_err(|mut d| {
-        d.locate(&spans);
-        d
-    })?;
-    warnings.locate(&spans);
+    let load::Loaded {
+        openapi,
+        spans,
+        warnings: mut loaded,
+        ..
+    } = load::load(source)?;
+    // The loader's warnings come first, then lowering's diagnostics.
+    let (api, mut lowered) = match lower::lower(&openapi, &source.name) {
+        Ok(lowered) => lowered,
+        Err(mut errors) => {
+            errors.locate(&spans);
+            loaded.extend(errors);
+            return Err(loaded);
+        }
+    };
+    lowered.locate(&spans);
+    let mut warnings = loaded;
+    warnings.extend(lowered);
     if options.deny_warnings && !warnings.is_empty() {
         warnings.deny_warnings();
         return Err(warnings);
@@ -171,8 +183,8 @@ pub fn standalone_crate_with(
     Ok((files, generated.warnings))
 }
 
-/// Loads, generates and prints in one call, on the calling thread only, with warnings denied:
-/// the exact client or an error. Build scripts call this or [`generate_source_with`] (cargo runs
+/// Loads, generates and prints in one call, on one thread (with a deep stack of its own),
+/// with warnings denied: the exact client or an error. Build scripts call this or [`generate_source_with`] (cargo runs
 /// build scripts in parallel already; the `aqua-codegen` command prints on every core instead).
 pub fn generate_source(source: &SpecSource) -> Result<String, Diagnostics> {
     generate_source_with(source, &Options::deny_warnings()).map(|(code, _)| code)

@@ -5,16 +5,19 @@
 //! event; we build the tree ourselves so that any node of the spec can be traced back to its
 //! position by JSON pointer.
 
+mod repair;
+mod tree;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use serde::Deserialize as _;
-
-use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use crate::diag::{Diagnostics, Pointer, Span};
+pub use tree::MAX_NESTING;
+use tree::TreeBuilder;
 
 /// The text of a spec and the name used for it in diagnostics and in the generated header.
 #[derive(Clone, Debug)]
@@ -103,33 +106,43 @@ impl SourceMap {
 /// A parsed spec: the JSON tree, the typed OpenAPI document and the source map.
 #[derive(Debug)]
 pub struct Loaded {
-    /// The document as a JSON tree, exactly as written: what `openapi` was read from (lowering
-    /// needs only `openapi`; the robustness tests mutate this tree).
+    /// The document as a JSON tree, as written but for the loader's repairs (each one in
+    /// `warnings`): what `openapi` was read from (lowering needs only `openapi`; the
+    /// robustness tests mutate this tree).
     pub json: Value,
     /// The typed document.
     pub openapi: openapiv3::OpenAPI,
     /// Positions of the nodes.
     pub spans: SourceMap,
+    /// What the loader read in another form than written, or left out, and how (empty for a
+    /// document `openapiv3` reads as it is).
+    pub warnings: Diagnostics,
 }
 
 /// Parses the text of `source` into an OpenAPI 3.0 document.
 ///
 /// The common case, a valid spec, takes the fast path: no pointers, no positions, a plain
-/// typed read. Anything wrong sends the spec down the slow path, which reads it again keeping
-/// track of where every node is, to report the problem by pointer and position.
+/// typed read (after the lenient pass, which changes nothing in such a spec). Anything wrong
+/// sends the spec down the slow path, which reads it again keeping track of where every node
+/// is, to report the problem by pointer and position.
 pub fn load(source: &SpecSource) -> Result<Loaded, Diagnostics> {
     crate::stack::deep(|| read(source))
 }
 
 fn read(source: &SpecSource) -> Result<Loaded, Diagnostics> {
     let mut builder = TreeBuilder::new(&source.text, false);
-    if let Ok(json) = builder.document() {
-        if supported_version(&json).is_ok() {
+    if let Ok(mut json) = builder.document() {
+        if builder.cut.is_empty() && supported_version(&json).is_ok() {
+            let mut warnings = Diagnostics::new(&source.name);
+            repair::repair(&mut json, &mut warnings);
             if let Ok(openapi) = openapiv3::OpenAPI::deserialize(&json) {
+                let spans = SourceMap::of(&source.text);
+                warnings.locate(&spans);
                 return Ok(Loaded {
                     json,
                     openapi,
-                    spans: SourceMap::of(&source.text),
+                    spans,
+                    warnings,
                 });
             }
         }
@@ -161,7 +174,7 @@ fn supported_version(json: &Value) -> Result<(), (&'static str, String)> {
 fn load_reporting(source: &SpecSource) -> Result<Loaded, Diagnostics> {
     let mut diags = Diagnostics::new(&source.name);
     let mut builder = TreeBuilder::new(&source.text, true);
-    let json = match builder.document() {
+    let mut json = match builder.document() {
         Ok(v) => v,
         Err((span, message)) => {
             diags.items.push(crate::diag::Diagnostic {
@@ -173,19 +186,37 @@ fn load_reporting(source: &SpecSource) -> Result<Loaded, Diagnostics> {
             return Err(diags);
         }
     };
+    for (pointer, span) in std::mem::take(&mut builder.cut) {
+        diags.items.push(crate::diag::Diagnostic {
+            span: Some(span),
+            ..crate::diag::Diagnostic::warning(
+                pointer.map_or_else(|| "#".to_owned(), Pointer::into_string),
+                format!("this node is nested more than {MAX_NESTING} levels deep: it is read as an empty object (as a schema: any value, `serde_json::Value`)"),
+            )
+        });
+    }
     let spans = SourceMap::recorded(&source.text, builder.spans);
     if let Err((pointer, message)) = supported_version(&json) {
         diags.error(pointer, message);
         diags.locate(&spans);
         return Err(diags);
     }
+    repair::repair(&mut json, &mut diags);
 
-    match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&json) {
-        Ok(openapi) => Ok(Loaded {
-            json,
-            openapi,
-            spans,
-        }),
+    let mut result = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&json);
+    if result.is_err() && repair::leave_out_unreadable_operations(&mut json, &mut diags) {
+        result = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&json);
+    }
+    match result {
+        Ok(openapi) => {
+            diags.locate(&spans);
+            Ok(Loaded {
+                json,
+                openapi,
+                spans,
+                warnings: diags,
+            })
+        }
         Err(e) => {
             let (pointer, message) =
                 narrow(&json).unwrap_or_else(|| typed_error(Pointer::root(), e));
@@ -197,7 +228,7 @@ fn load_reporting(source: &SpecSource) -> Result<Loaded, Diagnostics> {
 }
 
 /// The pointer and message of a typed deserialization error below `base`.
-fn typed_error(
+pub(super) fn typed_error(
     base: Pointer,
     e: serde_path_to_error::Error<serde_json::Error>,
 ) -> (Pointer, String) {
@@ -209,13 +240,9 @@ fn typed_error(
             serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
         }
     }
-    let mut message = e.into_inner().to_string();
-    if message.contains("untagged enum") {
-        message = format!(
-            "{message}: the node is neither a `$ref` nor a valid OpenAPI 3.0 object of this kind"
-        );
-    }
-    (pointer, message)
+    // (Every untagged enum of `openapiv3` is inside a schema, and the lenient pass reads
+    // every schema on its own first: the message never is serde's "did not match any variant".)
+    (pointer, e.into_inner().to_string())
 }
 
 /// `openapiv3` flattens maps (paths, responses) and tries `$ref`-or-object alternatives, which
@@ -287,275 +314,9 @@ fn narrow(json: &Value) -> Option<(Pointer, String)> {
     None
 }
 
-type LoadError = (Span, String);
-
-/// Builds the JSON tree from the YAML events; with `record`, also the position of every node
-/// by pointer (and messages that name pointers).
-struct TreeBuilder<'a> {
-    events: Parser<'a, saphyr_parser::StrInput<'a>>,
-    record: bool,
-    spans: HashMap<String, Span>,
-    anchors: HashMap<usize, Value>,
-}
-
-fn span_of(s: &YamlSpan) -> Span {
-    Span {
-        line: s.start.line(),
-        column: s.start.col() + 1,
-    }
-}
-
-impl<'a> TreeBuilder<'a> {
-    fn new(text: &'a str, record: bool) -> Self {
-        TreeBuilder {
-            events: Parser::new_from_str(text),
-            record,
-            spans: HashMap::new(),
-            anchors: HashMap::new(),
-        }
-    }
-
-    /// The pointer of a child node, when positions are recorded.
-    fn child(&self, at: Option<&Pointer>, token: impl std::fmt::Display) -> Option<Pointer> {
-        at.filter(|_| self.record).map(|at| at.push(token))
-    }
-
-    fn next(&mut self) -> Result<(Event<'a>, YamlSpan), LoadError> {
-        match self.events.next() {
-            Some(Ok(ev)) => Ok(ev),
-            Some(Err(e)) => Err((
-                Span {
-                    line: e.marker().line(),
-                    column: e.marker().col() + 1,
-                },
-                format!("invalid YAML: {}", e.info()),
-            )),
-            None => Err((
-                Span { line: 1, column: 1 },
-                "invalid YAML: unexpected end of input".into(),
-            )),
-        }
-    }
-
-    fn document(&mut self) -> Result<Value, LoadError> {
-        loop {
-            let (ev, span) = self.next()?;
-            match ev {
-                Event::StreamStart | Event::Nothing => {}
-                Event::DocumentStart(_) => break,
-                Event::StreamEnd => {
-                    return Err((span_of(&span), "the spec is empty".into()));
-                }
-                _ => return Err((span_of(&span), "invalid YAML: expected a document".into())),
-            }
-        }
-        let (ev, span) = self.next()?;
-        let root = self.node(ev, span, Some(&Pointer::root()))?;
-        let (ev, span) = self.next()?;
-        match ev {
-            Event::DocumentEnd => {}
-            _ => {
-                return Err((
-                    span_of(&span),
-                    "invalid YAML: expected the end of the document".into(),
-                ));
-            }
-        }
-        let (ev, span) = self.next()?;
-        match ev {
-            Event::StreamEnd => Ok(root),
-            _ => Err((
-                span_of(&span),
-                "the spec must be a single YAML document (found a second `---` document)".into(),
-            )),
-        }
-    }
-
-    fn node(
-        &mut self,
-        ev: Event<'a>,
-        span: YamlSpan,
-        at: Option<&Pointer>,
-    ) -> Result<Value, LoadError> {
-        if let Some(at) = at.filter(|_| self.record) {
-            self.spans.insert(at.as_str().to_owned(), span_of(&span));
-        }
-        match ev {
-            Event::Scalar(text, style, anchor, tag) => {
-                let v = scalar(&text, style, tag.as_deref()).map_err(|m| (span_of(&span), m))?;
-                if anchor != 0 {
-                    self.anchors.insert(anchor, v.clone());
-                }
-                Ok(v)
-            }
-            Event::Alias(id) => self.anchors.get(&id).cloned().ok_or_else(|| {
-                (
-                    span_of(&span),
-                    "invalid YAML: alias to an unknown anchor".to_owned(),
-                )
-            }),
-            Event::SequenceStart(anchor, _) => {
-                let mut items = Vec::new();
-                loop {
-                    let (ev, span) = self.next()?;
-                    if let Event::SequenceEnd = ev {
-                        break;
-                    }
-                    let p = self.child(at, items.len());
-                    items.push(self.node(ev, span, p.as_ref())?);
-                }
-                let v = Value::Array(items);
-                if anchor != 0 {
-                    self.anchors.insert(anchor, v.clone());
-                }
-                Ok(v)
-            }
-            Event::MappingStart(anchor, _) => {
-                let mut map = Map::new();
-                loop {
-                    let (ev, kspan) = self.next()?;
-                    let key = match ev {
-                        Event::MappingEnd => break,
-                        Event::Scalar(text, ..) => text.into_owned(),
-                        Event::Alias(id) => match self.anchors.get(&id) {
-                            Some(Value::String(s)) => s.clone(),
-                            _ => {
-                                return Err((
-                                    span_of(&kspan),
-                                    "unsupported YAML: mapping keys must be strings".into(),
-                                ));
-                            }
-                        },
-                        _ => {
-                            return Err((
-                                span_of(&kspan),
-                                "unsupported YAML: mapping keys must be strings".into(),
-                            ));
-                        }
-                    };
-                    if key == "<<" {
-                        return Err((
-                            span_of(&kspan),
-                            "unsupported YAML: merge keys (`<<`) are not supported".into(),
-                        ));
-                    }
-                    let p = self.child(at, &key);
-                    if map.contains_key(&key) {
-                        let mapping = at.map_or_else(String::new, |at| format!(" in mapping {at}"));
-                        return Err((span_of(&kspan), format!("duplicate key `{key}`{mapping}")));
-                    }
-                    let (ev, vspan) = self.next()?;
-                    let value = self.node(ev, vspan, p.as_ref())?;
-                    // Point at the key, where a reader looks for the entry.
-                    if let Some(p) = p {
-                        self.spans.insert(p.into_string(), span_of(&kspan));
-                    }
-                    map.insert(key, value);
-                }
-                let v = Value::Object(map);
-                if anchor != 0 {
-                    self.anchors.insert(anchor, v.clone());
-                }
-                Ok(v)
-            }
-            _ => Err((span_of(&span), "invalid YAML: unexpected event".into())),
-        }
-    }
-}
-
-/// Resolves a scalar by the YAML 1.2 core schema (plain scalars) or as a string (quoted, block).
-fn scalar(
-    text: &str,
-    style: ScalarStyle,
-    tag: Option<&saphyr_parser::Tag>,
-) -> Result<Value, String> {
-    if let Some(tag) = tag {
-        if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
-            return match tag.suffix.as_str() {
-                "str" => Ok(Value::String(text.to_owned())),
-                "int" | "float" => plain(text)
-                    .filter(Value::is_number)
-                    .ok_or_else(|| format!("`{text}` is not a number")),
-                "bool" => plain(text)
-                    .filter(Value::is_boolean)
-                    .ok_or_else(|| format!("`{text}` is not a boolean")),
-                "null" => Ok(Value::Null),
-                other => Err(format!("unsupported YAML tag `!!{other}`")),
-            };
-        }
-        return Err(format!(
-            "unsupported YAML tag `{}{}`",
-            tag.handle, tag.suffix
-        ));
-    }
-    if style != ScalarStyle::Plain {
-        return Ok(Value::String(text.to_owned()));
-    }
-    Ok(plain(text).unwrap_or_else(|| Value::String(text.to_owned())))
-}
-
-fn plain(text: &str) -> Option<Value> {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
-        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
-        _ => {}
-    }
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Some(Value::Number(i.into()));
-        }
-        if let Ok(u) = text.parse::<u64>() {
-            return Some(Value::Number(u.into()));
-        }
-    }
-    if let Some(hex) = text.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16)
-            .ok()
-            .map(|i| Value::Number(i.into()));
-    }
-    if let Some(oct) = text.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8)
-            .ok()
-            .map(|i| Value::Number(i.into()));
-    }
-    if is_float(digits) {
-        return text
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map(Value::Number);
-    }
-    None
-}
-
-/// `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` without the sign.
-fn is_float(s: &str) -> bool {
-    let (mantissa, exp) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((a, b)) => {
-            (!a.is_empty() || !b.is_empty())
-                && a.bytes().all(|c| c.is_ascii_digit())
-                && b.bytes().all(|c| c.is_ascii_digit())
-        }
-        None => !mantissa.is_empty() && mantissa.bytes().all(|c| c.is_ascii_digit()),
-    };
-    let exp_ok = match exp {
-        None => true,
-        Some(e) => {
-            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-            !e.is_empty() && e.bytes().all(|c| c.is_ascii_digit())
-        }
-    };
-    mantissa_ok && exp_ok
-}
-
 #[cfg(test)]
 mod tests {
+    use super::tree::LoadError;
     use super::*;
 
     fn tree(text: &str) -> Result<(Value, SourceMap), LoadError> {
