@@ -1,6 +1,6 @@
 //! Idiomatic, valid and collision-free Rust names from spec names.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 
@@ -63,6 +63,9 @@ pub fn const_name(raw: &str) -> String {
 #[derive(Debug, Default)]
 pub struct Scope {
     used: BTreeSet<String>,
+    /// For each stem (`Job`, `file_id_`), the suffix below which every one is taken, so that
+    /// the `n`th `Job` costs one look-up, not `n`.
+    next: HashMap<String, usize>,
 }
 
 impl Scope {
@@ -70,6 +73,7 @@ impl Scope {
     pub fn with_reserved(reserved: &[&str]) -> Self {
         Scope {
             used: reserved.iter().map(|s| (*s).to_owned()).collect(),
+            next: HashMap::new(),
         }
     }
 
@@ -83,11 +87,16 @@ impl Scope {
         } else {
             ""
         };
-        let base = name.trim_end_matches('_').to_owned();
-        (2..)
-            .map(|i| format!("{base}{sep}{i}"))
-            .find(|n| self.used.insert(n.clone()))
-            .expect("an unbounded range always yields a free name")
+        let stem = format!("{}{sep}", name.trim_end_matches('_'));
+        let mut i = self.next.get(&stem).copied().unwrap_or(2);
+        loop {
+            let candidate = format!("{stem}{i}");
+            i += 1;
+            if self.used.insert(candidate.clone()) {
+                self.next.insert(stem, i);
+                return candidate;
+            }
+        }
     }
 }
 
