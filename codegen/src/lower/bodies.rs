@@ -1,7 +1,7 @@
 //! Request bodies (JSON, form-urlencoded, multipart, text, raw bytes), in one or several media
 //! types, and the marking of the types they send.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::ReferenceOr;
 
@@ -241,32 +241,34 @@ fn rank(media: &str, encoding: BodyEncoding) -> u8 {
 
 /// Marks every struct reachable from a request body or a parameter as a request type.
 pub(super) fn mark_request_types(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
-    fn visit(t: &TypeRef, types: &mut BTreeMap<String, TypeDef>) {
-        match t {
-            TypeRef::Vec(inner) | TypeRef::Map(inner) => visit(inner, types),
-            TypeRef::Named(n) => {
-                let children = match types.get_mut(n).map(|d| &mut d.kind) {
-                    Some(TypeKind::Struct { fields, request }) if !*request => {
-                        *request = true;
-                        fields.iter().map(|f| f.ty.clone()).collect()
+    // Each named type is looked at once, so aliases that lead back to themselves end.
+    fn visit(t: &TypeRef, types: &mut BTreeMap<String, TypeDef>, seen: &mut BTreeSet<String>) {
+        let mut stack = vec![t.clone()];
+        while let Some(t) = stack.pop() {
+            match t {
+                TypeRef::Vec(inner) | TypeRef::Map(inner) => stack.push(*inner),
+                TypeRef::Named(n) if seen.insert(n.clone()) => {
+                    match types.get_mut(&n).map(|d| &mut d.kind) {
+                        Some(TypeKind::Struct { fields, request }) => {
+                            *request = true;
+                            stack.extend(fields.iter().map(|f| f.ty.clone()));
+                        }
+                        Some(TypeKind::Alias(a)) => stack.push(a.clone()),
+                        _ => {}
                     }
-                    Some(TypeKind::Alias(a)) => vec![a.clone()],
-                    _ => Vec::new(),
-                };
-                for c in children {
-                    visit(&c, types);
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
+    let mut seen = BTreeSet::new();
     for op in operations {
         for content in op.body.iter().flat_map(|b| &b.contents) {
-            visit(&content.ty, types);
+            visit(&content.ty, types, &mut seen);
         }
         // Object parameters are built by callers too.
         for p in &op.params {
-            visit(&p.ty, types);
+            visit(&p.ty, types, &mut seen);
         }
     }
 }

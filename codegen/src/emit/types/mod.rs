@@ -5,7 +5,7 @@ mod enums;
 mod structs;
 mod unions;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -25,7 +25,7 @@ pub(super) fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
             case_insensitive,
         } => enums::output_enum(def, variants, fallback, *case_insensitive),
         TypeKind::Timestamp { formats, marker } => output_timestamp(def, formats, marker),
-        TypeKind::Alias(target) => output_alias(def, target),
+        TypeKind::Alias(target) => output_alias(api, def, target),
         TypeKind::Union {
             variants,
             discriminator,
@@ -62,37 +62,75 @@ fn output_timestamp(def: &TypeDef, formats: &[String], marker: &str) -> TokenStr
     }
 }
 
-/// Another name for a type.
-fn output_alias(def: &TypeDef, target: &TypeRef) -> TokenStream {
+/// Another name for a type; a tuple struct around it when the alias would lead back to
+/// itself (`S = Vec<S>`), which a Rust type alias cannot.
+fn output_alias(api: &Api, def: &TypeDef, target: &TypeRef) -> TokenStream {
     let name = ident(&def.name);
     let doc = type_docs(def);
+    let eq = has_eq(api, target).then(|| quote!(Eq,));
     let target = rust_type(target);
+    if is_recursive_alias(api, &def.name) {
+        return quote! {
+            #doc
+            #[derive(Clone, Debug, Default, PartialEq, #eq ::serde::Serialize, ::serde::Deserialize)]
+            #[serde(transparent)]
+            pub struct #name(pub #target);
+        };
+    }
     quote! {
         #doc
         pub type #name = #target;
     }
 }
 
+/// Whether the alias `name` is of a list or a map that leads back to `name` (through lists,
+/// maps and other aliases).
+fn is_recursive_alias(api: &Api, name: &str) -> bool {
+    let Some(TypeKind::Alias(target @ (TypeRef::Vec(_) | TypeRef::Map(_)))) =
+        api.types.get(name).map(|d| &d.kind)
+    else {
+        return false;
+    };
+    let mut stack = vec![target];
+    let mut seen = BTreeSet::new();
+    while let Some(t) = stack.pop() {
+        match t {
+            TypeRef::Vec(inner) | TypeRef::Map(inner) => stack.push(inner),
+            TypeRef::Named(n) if n == name => return true,
+            TypeRef::Named(n) if seen.insert(n.as_str()) => {
+                if let Some(TypeKind::Alias(next)) = api.types.get(n).map(|d| &d.kind) {
+                    stack.push(next);
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Whether `Default` can be derived for a value of this type. A type met again on the way
 /// (a required field leading back to its struct) has no finite default.
 fn has_default(api: &Api, t: &TypeRef) -> bool {
-    default_in(api, t, &mut BTreeSet::new())
+    default_in(api, t, &mut BTreeMap::new())
 }
 
-fn default_in<'a>(api: &'a Api, t: &'a TypeRef, seen: &mut BTreeSet<&'a str>) -> bool {
+/// `known`: the types decided, and those being decided (`false` until they are: a type that
+/// requires one of those is on a cycle of required fields, and has no finite default).
+fn default_in<'a>(api: &'a Api, t: &'a TypeRef, known: &mut BTreeMap<&'a str, bool>) -> bool {
     match t {
         TypeRef::Named(n) => {
-            if !seen.insert(n) {
-                return false;
+            if let Some(&known) = known.get(n.as_str()) {
+                return known;
             }
+            known.insert(n, false);
             let result = match api.types.get(n).map(|d| &d.kind) {
                 Some(TypeKind::Struct { fields, .. }) => fields
                     .iter()
-                    .all(|f| !f.required || default_in(api, &f.ty, seen)),
-                Some(TypeKind::Alias(a)) => default_in(api, a, seen),
+                    .all(|f| !f.required || default_in(api, &f.ty, known)),
+                Some(TypeKind::Alias(a)) => default_in(api, a, known),
                 _ => false,
             };
-            seen.remove(n.as_str());
+            known.insert(n, result);
             result
         }
         TypeRef::Caseless(_)
