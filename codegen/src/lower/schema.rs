@@ -48,7 +48,11 @@ impl<'a> Lowerer<'a> {
     /// becoming (a recursive type, boxed later). A schema nested more than [`MAX_DEPTH`]
     /// inline schemas deep becomes `serde_json::Value`, with a warning.
     pub(super) fn inline(&mut self, schema: &Schema, at: &Pointer, hint: &str) -> Option<TypeRef> {
-        match self.inline_types.get(at.as_str()).filter(|_| std::env::var_os("NOMEMO").is_none()) {
+        match self
+            .inline_types
+            .get(at.as_str())
+            .filter(|_| std::env::var_os("NOMEMO").is_none())
+        {
             Some(Inline::Converting(name)) => return Some(TypeRef::Named(name.clone())),
             Some(Inline::Done(ty)) => return ty.clone(),
             None => {}
