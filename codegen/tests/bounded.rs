@@ -305,9 +305,12 @@ fn nested(n: usize, wrap: impl Fn(Value, usize) -> Value) -> Value {
     document(schemas)
 }
 
+/// Wraps a schema in one more level of nesting (the level's number given).
+type Wrap = fn(Value, usize) -> Value;
+
 #[test]
 fn deep_nesting_costs_linear_work() {
-    let families: [(&str, fn(Value, usize) -> Value); 6] = [
+    let families: [(&str, Wrap); 6] = [
         (
             "objects",
             |s, _| json!({"type": "object", "properties": {"a": s}}),
