@@ -150,6 +150,10 @@ pub enum TypeKind {
         /// Whether the type is sent in requests: it then gets a constructor, setters and a
         /// `validate` method that checks the spec's limits.
         request: bool,
+        /// The type of the values of the properties the spec does not list, when the spec
+        /// types them (`additionalProperties: {schema}`): they are kept in a map of that type.
+        /// `None`: they are kept as received, in `unknown_fields`.
+        additional: Option<TypeRef>,
     },
     /// A string enum with an `Unknown` fallback variant.
     Enum {
@@ -159,6 +163,15 @@ pub enum TypeKind {
         fallback: String,
         /// Whether values match ignoring ASCII case (`x-aqua-case-insensitive`).
         case_insensitive: bool,
+    },
+    /// An integer or number enum, with a fallback variant that keeps any other value.
+    NumberEnum {
+        /// The known values in spec order.
+        variants: Vec<NumberVariant>,
+        /// Rust name of the fallback variant (`Unknown` unless taken).
+        fallback: String,
+        /// Whether the values are integers (`i64`), else numbers (`f64`).
+        integer: bool,
     },
     /// A Zuora timestamp (`x-aqua-timestamp-formats`).
     Timestamp {
@@ -252,6 +265,17 @@ pub struct Variant {
     pub docs: Option<String>,
 }
 
+/// A known value of an integer or number enum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberVariant {
+    /// Rust name.
+    pub name: String,
+    /// The value on the wire (an integer for integer enums).
+    pub value: serde_json::Number,
+    /// Rustdoc text (`x-enum-descriptions`).
+    pub docs: Option<String>,
+}
+
 /// A reference to a type.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TypeRef {
@@ -279,6 +303,10 @@ pub enum TypeRef {
     Secret,
     /// `Vec<u8>`: raw bytes (a binary request body).
     Bytes,
+    /// `aqua_runtime::wire::Binary`: bytes inside a schema (`format: binary` on a property or
+    /// an item). A multipart body sends it as a file part; in JSON it is a string, whose text
+    /// the bytes hold.
+    Binary,
     /// A named type of the model.
     Named(String),
     /// A named enum matched ignoring case: `aqua_runtime::Caseless<Named>`.

@@ -4,12 +4,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 
+/// Rust's strict and reserved keywords (2024 edition), and the weak ones that cannot name a
+/// field everywhere.
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
-    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop",
-    "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self",
-    "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "union",
-    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Replaces characters that cannot appear in an identifier by word breaks, so that heck
@@ -115,6 +117,8 @@ mod tests {
         assert_eq!(field_name("recordCount"), "record_count");
         assert_eq!(field_name("Zuora-Track-Id"), "zuora_track_id");
         assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("abstract"), "abstract_");
+        assert_eq!(field_name("become"), "become_");
         assert_eq!(field_name("3d"), "n_3d");
         assert_eq!(field_name("$ref"), "ref_");
         // Only ASCII letters and digits survive: `²` is no identifier character.

@@ -388,3 +388,126 @@ paths:
         .collect();
     insta::assert_snapshot!(aqua_codegen::render::render_units(api, &picked).unwrap());
 }
+
+#[test]
+fn an_object_without_type_with_a_typed_map_for_the_other_properties() {
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Counts:
+      description: Counts by name, and their total.
+      properties:
+        total: {type: integer}
+      additionalProperties: {type: integer}
+";
+    insta::assert_snapshot!(units(spec, named("Counts")));
+}
+
+#[test]
+fn an_integer_enum() {
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Level:
+      type: integer
+      enum: [1, 2, -1]
+      x-enum-descriptions: [Low., High., Unset.]
+";
+    insta::assert_snapshot!(units(spec, named("Level")));
+}
+
+#[test]
+fn a_number_enum() {
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Ratio:
+      enum: [0.5, 1.5]
+";
+    insta::assert_snapshot!(units(spec, named("Ratio")));
+}
+
+#[test]
+fn all_of_wrappers_are_the_type_they_wrap() {
+    // The form every amazonaws.com document uses for each property.
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Arn: {type: string}
+    Status: {type: string, enum: [on, off]}
+    Thing:
+      type: object
+      required: [status]
+      properties:
+        arn:
+          allOf:
+            - $ref: '#/components/schemas/Arn'
+            - description: The thing's ARN.
+        status:
+          nullable: true
+          allOf:
+            - $ref: '#/components/schemas/Status'
+";
+    insta::assert_snapshot!(units(spec, named("Thing")));
+}
+
+#[test]
+fn an_all_of_with_own_properties_and_object_alternatives() {
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Base:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+    Import:
+      type: object
+      allOf:
+        - $ref: '#/components/schemas/Base'
+      properties:
+        name: {type: string}
+      oneOf:
+        - properties: {url: {type: string}}
+          required: [url]
+        - properties: {file: {type: string, format: binary}}
+          required: [file]
+";
+    insta::assert_snapshot!(units(spec, named("Import")));
+}
+
+#[test]
+fn a_union_with_a_discriminator_over_inline_alternatives() {
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Event:
+      type: object
+      discriminator: {propertyName: kind}
+      oneOf:
+        - properties:
+            kind: {type: string, enum: [click]}
+            x: {type: integer}
+        - properties:
+            kind: {type: string}
+            code: {type: string}
+";
+    insta::assert_snapshot!(units(spec, named("Event")));
+}
+
+#[test]
+fn an_object_that_allows_no_property() {
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Marker: {type: object, additionalProperties: false}
+";
+    insta::assert_snapshot!(units(spec, named("Marker")));
+}

@@ -239,7 +239,7 @@ fn diagnostics_point_at_the_line_of_the_node() {
     let d = aqua_codegen::generate_source(&SpecSource::new("t.yaml", text)).unwrap_err();
     assert_eq!(
         d.to_string(),
-        "t.yaml:7:7: error at #/components/schemas/Pet/not: `not` schemas are not supported"
+        "t.yaml:7:7: error at #/components/schemas/Pet/not: `not` schemas cannot be typed: generated as `serde_json::Value`"
     );
 }
 

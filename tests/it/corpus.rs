@@ -196,3 +196,53 @@ async fn query_arrays_follow_their_style() {
     assert_eq!(r.header("x-request-id"), Some("req-1"));
     assert_eq!(r.header("authorization"), Some("Bearer t"));
 }
+
+#[test]
+fn real_world_schema_constructs_decode_as_their_documents_mean() {
+    use aqua_corpus::real_world_schemas::{Event, Level, Ratio, Record, Tier, examples};
+    use aqua_runtime::wire::Nullable;
+    let full: Record = serde_json::from_str(examples::GET_RECORD_200_FULL.json).unwrap();
+    // Enums without and beside `type`, integer and number enums (named by x-enum-varnames).
+    assert_eq!(full.level, Some(Level::Medium));
+    assert_eq!(full.ratio, Some(Ratio::Value0_5));
+    assert_eq!(full.state.as_ref().map(|s| s.as_str()), Some("closed"));
+    // An object and an array without `type`.
+    let owner = full.owner.as_ref().unwrap();
+    assert_eq!(owner.name.as_deref(), Some("Ada"));
+    assert_eq!(owner.tags.as_deref(), Some(&["x".to_owned()][..]));
+    // Properties beside a typed map: the listed ones are fields, the others typed values.
+    let counts = full.counts.as_ref().unwrap();
+    assert_eq!(counts.total, Some(3));
+    assert_eq!(counts.additional_properties.get("a"), Some(&1));
+    assert!(!counts.additional_properties.contains_key("total"));
+    let labels = full.labels.as_ref().unwrap();
+    assert_eq!(labels.size.as_deref(), Some("L"));
+    assert_eq!(labels.additional_properties["colour"], "red");
+    // `null` in a nullable enum, and through an `allOf` wrapper of one `$ref`.
+    assert_eq!(full.status, Some(Nullable::Null));
+    assert_eq!(full.tier, Some(Nullable::Null));
+    // A discriminator over inline alternatives.
+    match full.event.as_ref().unwrap() {
+        Event::Click(click) => assert_eq!((click.x, click.y), (Some(3), Some(4))),
+        other => panic!("not a click: {other:?}"),
+    }
+    // `format: binary` in JSON holds the text's bytes.
+    assert_eq!(full.file.as_ref().unwrap().as_bytes(), b"aGVsbG8=");
+    assert_eq!(full.arn.as_deref(), Some("arn:aws:s3:::bucket"));
+    assert_eq!(full.priority, Some(7));
+    assert_eq!(Tier::Pro.as_str(), "pro");
+
+    // What this version does not know is kept, and encoded back unchanged.
+    let newer: Record = serde_json::from_str(examples::GET_RECORD_200_NEW_VALUES.json).unwrap();
+    assert_eq!(newer.level, Some(Level::Unknown(9)));
+    assert_eq!(newer.ratio, Some(Ratio::Unknown(0.125)));
+    assert!(
+        matches!(newer.event, Some(Event::Unknown(ref v)) if v["kind"] == "scroll"),
+        "{:?}",
+        newer.event
+    );
+    let marker = newer.marker.as_ref().unwrap();
+    assert_eq!(marker.unknown_fields["added"], "later");
+    assert_eq!(Level::from(9).to_string(), "9");
+    assert_eq!(serde_json::to_string(&Level::High).unwrap(), "3");
+}

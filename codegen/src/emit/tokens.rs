@@ -48,6 +48,7 @@ pub(super) fn rust_type_in(t: &TypeRef, prefix: &TokenStream) -> TokenStream {
         TypeRef::FlexBool => quote!(::aqua_runtime::wire::FlexBool),
         TypeRef::Secret => quote!(::aqua_runtime::Secret),
         TypeRef::Bytes => quote!(Vec<u8>),
+        TypeRef::Binary => quote!(::aqua_runtime::wire::Binary),
         TypeRef::Named(n) => {
             let n = ident(n);
             quote!(#prefix #n)

@@ -249,9 +249,14 @@ pub(super) fn mark_request_types(types: &mut BTreeMap<String, TypeDef>, operatio
                 TypeRef::Vec(inner) | TypeRef::Map(inner) => stack.push(*inner),
                 TypeRef::Named(n) if seen.insert(n.clone()) => {
                     match types.get_mut(&n).map(|d| &mut d.kind) {
-                        Some(TypeKind::Struct { fields, request }) => {
+                        Some(TypeKind::Struct {
+                            fields,
+                            request,
+                            additional,
+                        }) => {
                             *request = true;
                             stack.extend(fields.iter().map(|f| f.ty.clone()));
+                            stack.extend(additional.iter().cloned());
                         }
                         Some(TypeKind::Alias(a)) => stack.push(a.clone()),
                         _ => {}

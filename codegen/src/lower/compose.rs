@@ -1,15 +1,40 @@
-//! Composed schemas: `allOf` merged into one struct, `oneOf`/`anyOf` as unions, and
+//! Composed schemas: `allOf` (merged into one struct, or the one part that carries the type
+//! when the others only document or constrain it), `oneOf`/`anyOf` as unions, and
 //! `x-aqua-flex` (a `oneOf` of scalars that is one logical value).
 
 use std::collections::BTreeSet;
 
+use super::{Inline, Lowerer};
 use super::extensions::{Extension, Flex, Invalid};
-use super::objects::Properties;
-use super::{Lowerer, SCHEMAS};
+use super::infer::{self, Notes, ObjectShape, Shape};
+use super::objects::Merged;
+use super::schema::Plan;
 use crate::diag::Pointer;
 use crate::model::{TypeKind, TypeRef, UnionVariant};
 use crate::names::{self, Scope};
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
+
+/// `allOf`s nest at most this deep (through `$ref`s too) before they count as a cycle.
+const MAX_ALL_OF_DEPTH: usize = 32;
+
+/// What the parts of an `allOf` add up to.
+#[derive(Default)]
+struct Gather<'s> {
+    merged: Merged<'s>,
+    /// The parts that are not objects: scalars, arrays, unions of non-objects.
+    others: Vec<Other<'s>>,
+    /// A cycle or a nesting too deep was found (and reported).
+    failed: bool,
+}
+
+/// A part of an `allOf` that is not an object.
+struct Other<'s> {
+    part: &'s ReferenceOr<Schema>,
+    at: Pointer,
+    kind: &'static str,
+    /// Which part carries the type when several do: a `$ref` (2), an enum (1), else (0).
+    rank: u8,
+}
 
 impl<'a> Lowerer<'a> {
     /// `x-aqua-flex`: the flex type for a `oneOf` of inline scalar schemas.
@@ -85,81 +110,277 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Collects the properties and required names of the parts of an `allOf`. Each property
-    /// keeps its own pointer (in the component it comes from), so that it is converted once
-    /// however many `allOf`s merge it.
-    pub(super) fn merge_all_of<'s>(
+    /// An `allOf`: the merged struct of its object parts; or, when its parts are one type
+    /// and no object, the part that carries it (`allOf: [$ref: X]` with a description, or
+    /// beside `nullable: true`, is `X`); parts of several types are `serde_json::Value`.
+    pub(super) fn all_of<'s>(
         &mut self,
+        schema: &'s Schema,
         parts: &'s [ReferenceOr<Schema>],
+        own: Option<ObjectShape<'s>>,
+        scalar: Option<Box<Shape<'s>>>,
         at: &Pointer,
-        properties: &mut Properties<'s>,
-        required: &mut Vec<String>,
-        depth: usize,
-    ) -> Option<()>
+        hint: &str,
+    ) -> Plan<'s>
     where
         'a: 's,
     {
-        if depth > 16 {
-            self.diags.error(
+        // `allOf: [$ref: X]` beside parts that only document it (a description): `X` itself,
+        // not a copy of its properties.
+        if own.is_none() && scalar.is_none() && schema.schema_data.discriminator.is_none() {
+            if let Some((i, reference)) = documented_ref(parts) {
+                let at = at.push("allOf").push(i).push("$ref");
+                return Plan::Unnamed(self.reference(reference, &at));
+            }
+        }
+        let mut g = Gather::default();
+        self.gather(parts, &at.push("allOf"), None, &mut g, 0);
+        if let Some(own) = own {
+            self.add_object(&mut g, &own, at, None, false, 0);
+        }
+        if g.failed {
+            return Plan::Unnamed(Some(TypeRef::Json));
+        }
+        let objects = !g.merged.properties.is_empty() || g.merged.additional.is_some();
+        // A scalar `type` beside parts that only constrain it (`type: integer` with
+        // `allOf: [{minimum: 1}]`): that type.
+        if let Some(scalar) = scalar {
+            if !objects && g.others.iter().all(|o| o.rank == 0) {
+                return self.plan_shape(schema, *scalar, at, hint);
+            }
+        }
+        if g.others.is_empty() {
+            return if objects {
+                Plan::Struct(g.merged)
+            } else {
+                Plan::Unnamed(Some(TypeRef::Json))
+            };
+        }
+        let mut kinds: Vec<&str> = g.others.iter().map(|o| o.kind).collect();
+        if objects {
+            kinds.push("object");
+        }
+        kinds.sort_unstable();
+        kinds.dedup();
+        let compatible = matches!(kinds.as_slice(), [_] | ["integer", "number"]);
+        if !compatible {
+            let list: Vec<String> = kinds.iter().map(|k| format!("`{k}`")).collect();
+            self.warning(
                 at,
-                "`allOf` nests too deeply (a cycle of `allOf` references?)",
+                format!(
+                    "the parts of this `allOf` are of different types ({}): generated as `serde_json::Value`",
+                    list.join(", ")
+                ),
             );
-            return None;
+            return Plan::Unnamed(Some(TypeRef::Json));
+        }
+        // The part that carries the type: the first `$ref`, else the first enum, else the
+        // first part; the others only constrain it (their limits apply to fields).
+        let integer_first = kinds.as_slice() == ["integer", "number"];
+        let best = g
+            .others
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, o)| {
+                (
+                    integer_first && o.kind == "integer",
+                    o.rank,
+                    std::cmp::Reverse(*i),
+                )
+            })
+            .map(|(_, o)| o)
+            .expect("others is not empty");
+        match best.part {
+            ReferenceOr::Reference { reference } => {
+                Plan::Unnamed(self.reference(reference, &best.at.push("$ref")))
+            }
+            ReferenceOr::Item(s) => {
+                match self.inline_types.get(best.at.as_str()) {
+                    Some(Inline::Converting(name)) => {
+                        return Plan::Unnamed(Some(TypeRef::Named(name.clone())));
+                    }
+                    Some(Inline::Done(ty)) => return Plan::Unnamed(ty.clone()),
+                    None => {}
+                }
+                self.plan(s, &best.at, hint)
+            }
+        }
+    }
+
+    /// Adds the parts of an `allOf` (at `at`) to `g`; `owner` names the component they come
+    /// from (`None`: the type being built), for the names of their inline types.
+    fn gather<'s>(
+        &mut self,
+        parts: &'s [ReferenceOr<Schema>],
+        at: &Pointer,
+        owner: Option<&str>,
+        g: &mut Gather<'s>,
+        depth: usize,
+    ) where
+        'a: 's,
+    {
+        if depth > MAX_ALL_OF_DEPTH {
+            self.warning(
+                at,
+                "`allOf` nests too deeply (a cycle of `allOf` references?): generated as `serde_json::Value`",
+            );
+            g.failed = true;
+            return;
         }
         for (i, part) in parts.iter().enumerate() {
             let pat = at.push(i);
-            let (schema, sat) = match part {
-                ReferenceOr::Item(s) => (s, pat.clone()),
-                ReferenceOr::Reference { reference } => {
-                    let key = reference
-                        .strip_prefix(SCHEMAS)
-                        .map(|k| k.replace("~1", "/").replace("~0", "~"));
-                    match key.as_deref().and_then(|k| self.component_schema(k)) {
-                        Some(s) => (s, Pointer::from_ref(reference)),
-                        None => {
-                            self.diags.error(pat.push("$ref"), format!("`{reference}` is not a local object schema (dangling, or itself a reference)"));
-                            return None;
-                        }
-                    }
-                }
+            let Some((schema, sat, part_owner)) = self.part_schema(part, &pat, owner) else {
+                continue;
             };
-            match &schema.schema_kind {
-                SchemaKind::Type(Type::Object(o)) => {
-                    properties.extend(&o.properties, &sat);
-                    required.extend(o.required.iter().cloned());
+            let is_ref = matches!(part, ReferenceOr::Reference { .. });
+            let c = if is_ref {
+                // A component: its own ambiguities are reported where it is defined.
+                infer::classify(schema, &sat, &mut Notes::default())
+            } else {
+                self.classified(schema, &sat)
+            };
+            let owner = part_owner.as_deref();
+            let (kind, enumerated) = match c {
+                Shape::Any | Shape::Not => continue,
+                Shape::Object(o) => {
+                    self.add_object(g, &o, &sat, owner, false, depth);
+                    continue;
                 }
-                SchemaKind::Any(any)
-                    if any.typ.is_none() || any.typ.as_deref() == Some("object") =>
-                {
-                    properties.extend(&any.properties, &sat);
-                    required.extend(any.required.iter().cloned());
-                    if !any.all_of.is_empty() {
-                        self.merge_all_of(
-                            &any.all_of,
-                            &sat.push("allOf"),
-                            properties,
-                            required,
-                            depth + 1,
-                        )?;
+                Shape::AllOf { parts, own, .. } => {
+                    self.gather(parts, &sat.push("allOf"), owner, g, depth + 1);
+                    if let Some(own) = own {
+                        self.add_object(g, &own, &sat, owner, false, depth);
                     }
+                    continue;
                 }
-                SchemaKind::AllOf { all_of } => {
-                    self.merge_all_of(all_of, &sat.push("allOf"), properties, required, depth + 1)?;
+                Shape::Union { list, key } => {
+                    if self.add_alternatives(g, list, &sat.push(key), owner, depth) {
+                        continue;
+                    }
+                    ("union", false)
                 }
-                _ => {
-                    self.diags
-                        .error(pat, "every part of an `allOf` must be an object schema");
-                    return None;
+                Shape::String { values, .. } => ("string", !values.is_empty()),
+                Shape::Integer { values, .. } => ("integer", !values.is_empty()),
+                Shape::Number { values, .. } => ("number", !values.is_empty()),
+                Shape::Boolean => ("boolean", false),
+                Shape::Array { .. } => ("array", false),
+            };
+            g.others.push(Other {
+                part,
+                at: pat,
+                kind,
+                rank: if is_ref { 2 } else { u8::from(enumerated) },
+            });
+        }
+    }
+
+    /// The schema of a part (a `$ref` followed to its component), with its pointer and
+    /// owner. A dangling `$ref` is reported and the part left out.
+    fn part_schema<'s>(
+        &mut self,
+        part: &'s ReferenceOr<Schema>,
+        at: &Pointer,
+        owner: Option<&str>,
+    ) -> Option<(&'s Schema, Pointer, Option<String>)>
+    where
+        'a: 's,
+    {
+        match part {
+            ReferenceOr::Item(s) => Some((s, at.clone(), owner.map(str::to_owned))),
+            ReferenceOr::Reference { reference } => match self.schema_target(reference) {
+                Some((s, pointer, name)) => Some((s, pointer, name)),
+                None => {
+                    self.warning(
+                        &at.push("$ref"),
+                        format!("`{reference}` names no schema of this document: this part of the `allOf` is left out"),
+                    );
+                    None
                 }
+            },
+        }
+    }
+
+    /// The properties of an object schema (and of its alternatives).
+    pub(super) fn object_parts<'s>(&mut self, o: &ObjectShape<'s>, at: &Pointer) -> Merged<'s>
+    where
+        'a: 's,
+    {
+        let mut g = Gather::default();
+        self.add_object(&mut g, o, at, None, false, 0);
+        g.merged
+    }
+
+    /// Adds an object part: its properties, `required` and `additionalProperties`; and the
+    /// properties of its `oneOf`/`anyOf` alternatives when they are objects.
+    fn add_object<'s>(
+        &mut self,
+        g: &mut Gather<'s>,
+        o: &ObjectShape<'s>,
+        at: &Pointer,
+        owner: Option<&str>,
+        optional: bool,
+        depth: usize,
+    ) where
+        'a: 's,
+    {
+        g.merged.add(o, at, owner, optional);
+        if let Some((key, list)) = o.alternatives {
+            if !self.add_alternatives(g, list, &at.push(key), owner, depth) {
+                self.warning(
+                    &at.push(key),
+                    format!("the `{key}` beside `properties` has alternatives that are not objects: the struct has the properties, and the alternatives are not checked"),
+                );
             }
         }
-        required.sort();
-        required.dedup();
-        Some(())
+    }
+
+    /// Adds the properties of a union's alternatives as optional fields, when every
+    /// alternative is an object (or only constrains one, such as `required: [a]`); `false`
+    /// (and nothing added) otherwise.
+    fn add_alternatives<'s>(
+        &mut self,
+        g: &mut Gather<'s>,
+        list: &'s [ReferenceOr<Schema>],
+        at: &Pointer,
+        owner: Option<&str>,
+        depth: usize,
+    ) -> bool
+    where
+        'a: 's,
+    {
+        let mut sub = Gather::default();
+        for (i, alt) in list.iter().enumerate() {
+            let pat = at.push(i);
+            let Some((schema, sat, alt_owner)) = self.part_schema(alt, &pat, owner) else {
+                continue;
+            };
+            let c = infer::classify(schema, &sat, &mut Notes::default());
+            let alt_owner = alt_owner.as_deref();
+            match c {
+                Shape::Any | Shape::Not => {}
+                Shape::Object(o) if o.alternatives.is_none() => {
+                    sub.merged.add(&o, &sat, alt_owner, true);
+                }
+                Shape::AllOf {
+                    parts, own: None, ..
+                } => {
+                    let mut inner = Gather::default();
+                    self.gather(parts, &sat.push("allOf"), alt_owner, &mut inner, depth + 1);
+                    if !inner.others.is_empty() || inner.failed {
+                        return false;
+                    }
+                    sub.merged.absorb_optional(inner.merged);
+                }
+                _ => return false,
+            }
+        }
+        g.merged.absorb_optional(sub.merged);
+        true
     }
 
     /// A `oneOf`/`anyOf`: one variant per alternative, dispatched by the discriminator when
-    /// there is one, else tried in order.
+    /// there is one (an alternative without a tag is tried in order, like every alternative
+    /// of a union without one).
     pub(super) fn union(
         &mut self,
         name: &str,
@@ -167,36 +388,31 @@ impl<'a> Lowerer<'a> {
         discriminator: Option<&openapiv3::Discriminator>,
         at: &Pointer,
     ) -> Option<TypeKind> {
-        if list.is_empty() {
-            self.diags
-                .error(at, "a `oneOf`/`anyOf` needs at least one alternative");
-            return None;
-        }
         let mut scope = Scope::default();
         let mut variants = Vec::new();
+        let mut seen_tags = BTreeSet::new();
         for (i, alt) in list.iter().enumerate() {
             let p = at.push(i);
-            let (base, ty) = match alt {
+            let (base, ty, own_tags) = match alt {
                 ReferenceOr::Reference { reference } => {
                     let ty = self.reference(reference, &p.push("$ref"))?;
                     let key = reference.rsplit('/').next().unwrap_or("Variant").to_owned();
-                    (key, ty)
+                    let key = key.replace("~1", "/").replace("~0", "~");
+                    let tags = discriminator
+                        .and_then(|d| {
+                            let (s, _, _) = self.schema_target(reference)?;
+                            Some(tag_values(s, &d.property_name))
+                        })
+                        .unwrap_or_default();
+                    (key, ty, tags)
                 }
                 ReferenceOr::Item(s) => {
-                    let base = match &s.schema_kind {
-                        SchemaKind::Type(Type::String(_)) => "String".to_owned(),
-                        SchemaKind::Type(Type::Integer(_)) => "Integer".to_owned(),
-                        SchemaKind::Type(Type::Number(_)) => "Number".to_owned(),
-                        SchemaKind::Type(Type::Boolean(_)) => "Boolean".to_owned(),
-                        SchemaKind::Type(Type::Array(_)) => "Array".to_owned(),
-                        _ => s
-                            .schema_data
-                            .title
-                            .clone()
-                            .unwrap_or_else(|| format!("Variant{}", i + 1)),
-                    };
+                    let tags = discriminator
+                        .map(|d| tag_values(s, &d.property_name))
+                        .unwrap_or_default();
+                    let base = variant_base(s, i, tags.first().map(String::as_str));
                     let ty = self.inline(s, &p, &format!("{name} {base}"))?;
-                    (base, ty)
+                    (base, ty, tags)
                 }
             };
             let mut tags = Vec::new();
@@ -210,11 +426,14 @@ impl<'a> Lowerer<'a> {
                         }
                     }
                     if tags.is_empty() {
+                        // The implicit mapping: the schema's name; and the values its
+                        // discriminator property allows, as real documents send those.
                         tags.push(base.clone());
                     }
-                } else {
-                    self.diags.error(&p, "with a `discriminator`, every alternative must be a `$ref` to an object schema");
                 }
+                tags.extend(own_tags);
+                // A value selects the first alternative that lists it.
+                tags.retain(|t| seen_tags.insert(t.clone()));
             }
             variants.push(UnionVariant {
                 name: scope.claim(names::type_name(&base)),
@@ -228,5 +447,79 @@ impl<'a> Lowerer<'a> {
             discriminator: discriminator.map(|d| d.property_name.clone()),
             fallback,
         })
+    }
+}
+
+/// The values the discriminator property of an object alternative may take (its `enum`).
+fn tag_values(schema: &Schema, property: &str) -> Vec<String> {
+    let properties = match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => &o.properties,
+        SchemaKind::Any(any) => &any.properties,
+        _ => return Vec::new(),
+    };
+    match properties.get(property) {
+        Some(ReferenceOr::Item(p)) => match &p.schema_kind {
+            SchemaKind::Type(Type::String(s)) => s.enumeration.iter().flatten().cloned().collect(),
+            SchemaKind::Any(any) => any
+                .enumeration
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// The base of the name of an inline alternative: its tag, its title, or its type.
+fn variant_base(s: &Schema, i: usize, tag: Option<&str>) -> String {
+    if let Some(tag) = tag {
+        return tag.to_owned();
+    }
+    if let Some(title) = &s.schema_data.title {
+        return title.clone();
+    }
+    let kind = match infer::classify(s, &Pointer::root(), &mut Notes::default()) {
+        Shape::String { values, .. } if values.is_empty() => "String",
+        Shape::Integer { values, .. } if values.is_empty() => "Integer",
+        Shape::Number { values, .. } if values.is_empty() => "Number",
+        Shape::Boolean => "Boolean",
+        Shape::Array { .. } => "Array",
+        _ => return format!("Variant{}", i + 1),
+    };
+    kind.to_owned()
+}
+
+/// The one `$ref` among parts that otherwise only document (`description`, `title`,
+/// `example`, `nullable`…), with its index.
+fn documented_ref(parts: &[ReferenceOr<Schema>]) -> Option<(usize, &str)> {
+    let mut found = None;
+    for (i, part) in parts.iter().enumerate() {
+        match part {
+            ReferenceOr::Reference { reference } if found.is_none() => {
+                found = Some((i, reference.as_str()));
+            }
+            ReferenceOr::Reference { .. } => return None,
+            ReferenceOr::Item(s) if annotation_only(s) => {}
+            ReferenceOr::Item(_) => return None,
+        }
+    }
+    found
+}
+
+/// Whether a schema says nothing about values, only documents them.
+fn annotation_only(schema: &Schema) -> bool {
+    let data = &schema.schema_data;
+    matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == openapiv3::AnySchema::default())
+        && data.discriminator.is_none()
+        && !data.extensions.keys().any(|k| k.starts_with("x-aqua-"))
+}
+
+/// The parts of an `allOf` schema (also one with other keywords beside it).
+pub(super) fn all_of_parts(schema: &Schema) -> Option<&[ReferenceOr<Schema>]> {
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } => Some(all_of),
+        SchemaKind::Any(any) if !any.all_of.is_empty() => Some(&any.all_of),
+        _ => None,
     }
 }

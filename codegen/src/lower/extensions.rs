@@ -254,13 +254,24 @@ impl Extension for RawHttp {
     const PLACE: Place = Place::Example;
 }
 
-/// `x-enum-descriptions` on a string enum (a common extension, not ours): documentation for
-/// each value.
+/// `x-enum-descriptions` on an enum (a common extension, not ours): documentation for each
+/// value, as a map from values to descriptions or (openapi-generator's form) a list in the
+/// order of `enum`. Any value reads; `enums.rs` tells the shapes apart.
 #[derive(Debug, Deserialize)]
-pub(super) struct EnumDescriptions(pub serde_json::Map<String, Value>);
+pub(super) struct EnumDescriptions(pub Value);
 
 impl Extension for EnumDescriptions {
     const NAME: &'static str = "x-enum-descriptions";
+    const PLACE: Place = Place::Schema;
+}
+
+/// `x-enum-varnames` on an enum (openapi-generator's extension, not ours): a variant name for
+/// each value, in the order of `enum`.
+#[derive(Debug, Deserialize)]
+pub(super) struct EnumVarNames(pub Vec<String>);
+
+impl Extension for EnumVarNames {
+    const NAME: &'static str = "x-enum-varnames";
     const PLACE: Place = Place::Schema;
 }
 

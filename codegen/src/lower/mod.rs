@@ -32,6 +32,7 @@ mod enums;
 mod examples;
 mod extension_keys;
 mod extensions;
+mod infer;
 mod media;
 mod objects;
 mod operation;
@@ -46,7 +47,7 @@ mod servers;
 
 pub use schema::MAX_DEPTH;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema};
 
@@ -104,6 +105,7 @@ fn lower_here(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Di
         type_scope: Scope::with_reserved(RESERVED_TYPES),
         method_scope: Scope::with_reserved(RESERVED_METHODS),
         component_names: HashMap::new(),
+        warned: HashSet::new(),
         examples: Vec::new(),
         seen_examples: BTreeSet::new(),
         inline_types: HashMap::new(),
@@ -156,6 +158,8 @@ struct Lowerer<'a> {
     method_scope: Scope,
     /// Component schema key → Rust type name.
     component_names: HashMap<String, String>,
+    /// The warnings recorded, by pointer and message (each is recorded once).
+    warned: HashSet<(String, String)>,
     examples: Vec<Example>,
     seen_examples: BTreeSet<String>,
     /// Inline schemas by pointer: being converted, or converted (see `Lowerer::inline`).
@@ -253,10 +257,14 @@ fn is_scalar(t: &TypeRef, types: &BTreeMap<String, TypeDef>) -> bool {
         | TypeRef::Secret
         | TypeRef::Caseless(_) => true,
         TypeRef::Named(n) => match types.get(n).map(|d| &d.kind) {
-            Some(TypeKind::Enum { .. } | TypeKind::Timestamp { .. }) => true,
+            Some(
+                TypeKind::Enum { .. } | TypeKind::NumberEnum { .. } | TypeKind::Timestamp { .. },
+            ) => true,
             Some(TypeKind::Alias(a)) => is_scalar(a, types),
             _ => false,
         },
-        TypeRef::Json | TypeRef::Bytes | TypeRef::Vec(_) | TypeRef::Map(_) => false,
+        TypeRef::Json | TypeRef::Bytes | TypeRef::Binary | TypeRef::Vec(_) | TypeRef::Map(_) => {
+            false
+        }
     }
 }

@@ -1,138 +1,245 @@
-//! Object schemas: structs with one field per property (with their limits), and maps
-//! (`additionalProperties`).
+//! Object schemas: structs with one field per property (with their limits), the properties
+//! the spec does not list (`unknown_fields`, or a typed map for `additionalProperties`), and
+//! the facts a field takes from its schema (docs, nullability, limits).
 
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type};
+use serde_json::Value;
 
 use super::Lowerer;
-use super::schema::at_hint;
+use super::compose::all_of_parts;
+use super::infer::ObjectShape;
 use crate::diag::Pointer;
 use crate::model::{Field, Limits, TypeKind, TypeRef};
 use crate::names::{self, Scope};
 
-/// The properties of an object schema, or those an `allOf` merges, in order: each with the
-/// pointer of the schema it is (in the component that lists it).
+/// The properties of a struct, gathered from one object schema or from the parts of an
+/// `allOf` (and the alternatives of a `oneOf`/`anyOf` beside them).
 #[derive(Default)]
-pub(super) struct Properties<'s>(
-    pub(super) indexmap::IndexMap<String, (&'s ReferenceOr<Box<Schema>>, Pointer)>,
-);
+pub(super) struct Merged<'s> {
+    /// Properties by wire name, in the order they were first met.
+    pub properties: IndexMap<String, Prop<'s>>,
+    /// Required property names, with the pointer of each entry of `required`.
+    pub required: Vec<(String, Pointer)>,
+    /// The schema of `additionalProperties` (the first part that has one), with its pointer.
+    pub additional: Option<(&'s ReferenceOr<Schema>, Pointer)>,
+}
 
-impl<'s> Properties<'s> {
-    /// The `properties` of the object schema at `at`.
-    pub(super) fn of(
-        properties: &'s indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
-        at: &Pointer,
-    ) -> Self {
-        let mut p = Properties::default();
-        p.extend(properties, at);
-        p
-    }
+/// One property of a struct.
+pub(super) struct Prop<'s> {
+    pub schema: &'s ReferenceOr<Box<Schema>>,
+    /// Where the property's schema is in the document.
+    pub at: Pointer,
+    /// The Rust name of the component it is defined in (`None`: the struct itself), which
+    /// names its inline types.
+    pub owner: Option<String>,
+    /// Whether it comes from a `oneOf`/`anyOf` alternative (a later part does not replace
+    /// a property given by an earlier one then).
+    pub optional: bool,
+}
 
-    /// Adds (or replaces, keeping the first position) the `properties` of the schema at `at`.
-    pub(super) fn extend(
+impl<'s> Merged<'s> {
+    /// Adds the properties, `required` and `additionalProperties` of an object schema at
+    /// `at`. A property of a later part replaces one of the same name (keeping its place),
+    /// unless it comes from an alternative; the `required` of alternatives do not apply.
+    pub(super) fn add(
         &mut self,
-        properties: &'s indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        o: &ObjectShape<'s>,
         at: &Pointer,
+        owner: Option<&str>,
+        optional: bool,
     ) {
-        let at = at.push("properties");
-        for (k, v) in properties {
-            self.0.insert(k.clone(), (v, at.push(k)));
+        for (wire, schema) in o.properties {
+            if optional && self.properties.contains_key(wire) {
+                continue;
+            }
+            self.properties.insert(
+                wire.clone(),
+                Prop {
+                    schema,
+                    at: at.push("properties").push(wire),
+                    owner: owner.map(str::to_owned),
+                    optional,
+                },
+            );
+        }
+        if optional {
+            return;
+        }
+        for (i, r) in o.required.iter().enumerate() {
+            self.required.push((r.clone(), at.push("required").push(i)));
+        }
+        if let (None, Some(AdditionalProperties::Schema(s))) = (&self.additional, o.additional) {
+            self.additional = Some((s, at.push("additionalProperties")));
         }
     }
 
-    /// Whether a property of this name is listed.
-    pub(super) fn contains(&self, wire: &str) -> bool {
-        self.0.contains_key(wire)
+    /// Adds the properties of `other` as optional ones (those of alternatives).
+    pub(super) fn absorb_optional(&mut self, other: Merged<'s>) {
+        for (wire, mut prop) in other.properties {
+            if !self.properties.contains_key(&wire) {
+                prop.optional = true;
+                self.properties.insert(wire, prop);
+            }
+        }
     }
 }
 
 impl<'a> Lowerer<'a> {
-    pub(super) fn map_type(
-        &mut self,
-        additional: Option<&AdditionalProperties>,
-        at: &Pointer,
-    ) -> Option<TypeRef> {
-        match additional {
-            None | Some(AdditionalProperties::Any(true)) => Some(TypeRef::Json),
-            Some(AdditionalProperties::Any(false)) => {
-                self.diags.error(at, "an object without properties that allows no additional properties has no values; give it `properties`");
-                None
-            }
-            Some(AdditionalProperties::Schema(s)) => {
-                let hint = format!("{}Value", at_hint(at));
-                self.schema_ref(s, &at.push("additionalProperties"), &hint)
-                    .map(|t| TypeRef::Map(Box::new(t)))
-            }
-        }
-    }
-
-    pub(super) fn object(
-        &mut self,
-        name: &str,
-        properties: &Properties<'_>,
-        required: &[String],
-        at: &Pointer,
-    ) -> TypeKind {
-        for (i, r) in required.iter().enumerate() {
-            if !properties.contains(r) {
-                self.diags.error(
-                    at.push("required").push(i),
-                    format!("required property `{r}` is not among the properties"),
-                );
-            }
-        }
-        // `unknown_fields` holds the properties the spec does not list (forward compatibility).
-        let mut scope = Scope::with_reserved(&["unknown_fields"]);
+    /// A struct of the merged properties.
+    pub(super) fn object(&mut self, name: &str, merged: Merged<'_>) -> TypeKind {
+        // `unknown_fields` (or `additional_properties`) holds the properties the spec does
+        // not list.
+        let mut scope = Scope::with_reserved(&["unknown_fields", "additional_properties"]);
+        let required: BTreeSet<&str> = merged.required.iter().map(|(r, _)| r.as_str()).collect();
         let mut fields = Vec::new();
-        for (wire, (prop, p)) in &properties.0 {
-            let prop = *prop;
-            let hint = format!("{name} {wire}");
-            let Some(ty) = self.boxed_ref(prop, p, &hint) else {
+        for (wire, prop) in &merged.properties {
+            let owner = prop.owner.as_deref().unwrap_or(name);
+            let hint = format!("{owner} {wire}");
+            let Some(ty) = self.boxed_ref(prop.schema, &prop.at, &hint) else {
                 continue;
             };
-            let (docs, nullable, deprecated, limits) = match prop {
-                ReferenceOr::Reference { reference } => (
-                    self.referenced_docs(reference),
-                    false,
-                    false,
-                    Limits::default(),
-                ),
-                ReferenceOr::Item(s) => (
-                    s.schema_data
-                        .description
-                        .clone()
-                        .or_else(|| s.schema_data.title.clone()),
-                    s.schema_data.nullable,
-                    s.schema_data.deprecated,
-                    limits_of(s),
-                ),
-            };
-            let mut limits = limits;
-            if let Some(pattern) = limits.pattern.take() {
-                if self.check_pattern(&pattern, &p.push("pattern")) {
-                    limits.pattern = Some(pattern);
+            let (docs, nullable, deprecated, limits) = self.property_facts(prop.schema);
+            let mut limits = fit_limits(&ty, limits);
+            if let Some(p) = limits.pattern.take() {
+                if self.check_pattern(&p, &prop.at.push("pattern")) {
+                    limits.pattern = Some(p);
                 }
             }
             fields.push(Field {
                 name: scope.claim(names::field_name(wire)),
                 wire: wire.clone(),
                 docs,
+                nullable: nullable && ty != TypeRef::Json,
                 ty,
-                required: required.contains(wire),
-                nullable,
+                required: required.contains(wire.as_str()),
                 boxed: false,
                 deprecated,
                 limits,
             });
         }
+        let mut missing = BTreeSet::new();
+        for (r, pointer) in &merged.required {
+            if merged.properties.contains_key(r) || !missing.insert(r.as_str()) {
+                continue;
+            }
+            self.warning(
+                pointer,
+                format!("required property `{r}` is not among the properties: generated as an optional `serde_json::Value` field"),
+            );
+            fields.push(Field {
+                name: scope.claim(names::field_name(r)),
+                wire: r.clone(),
+                docs: None,
+                ty: TypeRef::Json,
+                required: false,
+                nullable: false,
+                boxed: false,
+                deprecated: false,
+                limits: Limits::default(),
+            });
+        }
+        let additional = merged.additional.and_then(|(schema, pointer)| {
+            self.schema_ref(schema, &pointer, &format!("{name} Value"))
+        });
         TypeKind::Struct {
             fields,
             request: false,
+            additional,
         }
+    }
+
+    /// The docs, nullability, deprecation and limits of a property's schema. A `$ref` takes
+    /// the referenced schema's description and nullability; an `allOf` wrapper those of its
+    /// parts too.
+    fn property_facts(
+        &self,
+        prop: &ReferenceOr<Box<Schema>>,
+    ) -> (Option<String>, bool, bool, Limits) {
+        match prop {
+            ReferenceOr::Reference { reference } => {
+                let target = self.schema_target(reference).map(|(s, _, _)| s);
+                (
+                    target.and_then(|s| s.schema_data.description.clone()),
+                    target.is_some_and(|s| self.nullable(s, 0)),
+                    false,
+                    Limits::default(),
+                )
+            }
+            ReferenceOr::Item(s) => {
+                let mut docs = self.schema_docs(s);
+                if docs.is_none() {
+                    if let Some([ReferenceOr::Reference { reference }]) = all_of_parts(s) {
+                        docs = self
+                            .schema_target(reference)
+                            .and_then(|(t, _, _)| t.schema_data.description.clone());
+                    }
+                }
+                (
+                    docs,
+                    self.nullable(s, 0),
+                    s.schema_data.deprecated,
+                    limits_of(s),
+                )
+            }
+        }
+    }
+
+    /// Whether a schema allows `null`: `nullable: true`, `null` among its enum values, or an
+    /// `allOf` part that does (a `$ref` followed a few levels).
+    pub(super) fn nullable(&self, s: &Schema, depth: usize) -> bool {
+        if s.schema_data.nullable || null_in_enum(s) {
+            return true;
+        }
+        if depth > 4 {
+            return false;
+        }
+        all_of_parts(s).is_some_and(|parts| {
+            parts.iter().any(|p| match p {
+                ReferenceOr::Item(p) => self.nullable(p, depth + 1),
+                ReferenceOr::Reference { reference } => self
+                    .schema_target(reference)
+                    .is_some_and(|(t, _, _)| self.nullable(t, depth + 1)),
+            })
+        })
     }
 }
 
-/// The limits a schema documents for its value.
+fn null_in_enum(s: &Schema) -> bool {
+    match &s.schema_kind {
+        SchemaKind::Type(Type::String(t)) => t.enumeration.iter().any(Option::is_none),
+        SchemaKind::Type(Type::Integer(t)) => t.enumeration.iter().any(Option::is_none),
+        SchemaKind::Type(Type::Number(t)) => t.enumeration.iter().any(Option::is_none),
+        SchemaKind::Type(Type::Boolean(t)) => t.enumeration.iter().any(Option::is_none),
+        SchemaKind::Any(any) => any.enumeration.iter().any(Value::is_null),
+        _ => false,
+    }
+}
+
+/// The limits a schema documents for its value, with those of the inline parts of an
+/// `allOf` wrapper (the first part that gives one).
 fn limits_of(schema: &Schema) -> Limits {
+    let mut limits = own_limits(schema);
+    if let Some(parts) = all_of_parts(schema) {
+        for part in parts {
+            if let ReferenceOr::Item(p) = part {
+                let l = own_limits(p);
+                limits.min_length = limits.min_length.or(l.min_length);
+                limits.max_length = limits.max_length.or(l.max_length);
+                limits.pattern = limits.pattern.or(l.pattern);
+                limits.minimum = limits.minimum.or(l.minimum);
+                limits.maximum = limits.maximum.or(l.maximum);
+                limits.min_items = limits.min_items.or(l.min_items);
+                limits.max_items = limits.max_items.or(l.max_items);
+            }
+        }
+    }
+    limits
+}
+
+fn own_limits(schema: &Schema) -> Limits {
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(t)) => Limits {
             min_length: t.min_length,
@@ -155,6 +262,41 @@ fn limits_of(schema: &Schema) -> Limits {
             max_items: t.max_items,
             ..Limits::default()
         },
+        SchemaKind::Any(any) => Limits {
+            min_length: any.min_length,
+            max_length: any.max_length,
+            pattern: any.pattern.clone(),
+            minimum: any.minimum,
+            maximum: any.maximum,
+            min_items: any.min_items,
+            max_items: any.max_items,
+        },
         _ => Limits::default(),
+    }
+}
+
+/// The limits that apply to a field of type `ty` (lengths and `pattern` to strings, bounds to
+/// numbers, item counts to arrays); the others would check nothing.
+fn fit_limits(ty: &TypeRef, limits: Limits) -> Limits {
+    let text = matches!(ty, TypeRef::String | TypeRef::Secret | TypeRef::FlexString);
+    let number = matches!(
+        ty,
+        TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
+    );
+    let items = matches!(ty, TypeRef::Vec(_));
+    // A bound outside the range of the field's type checks nothing (and would not compile).
+    let in_range = |v: &f64| match ty {
+        TypeRef::I32 => (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(v),
+        TypeRef::F32 => v.abs() <= f64::from(f32::MAX),
+        _ => v.is_finite(),
+    };
+    Limits {
+        min_length: limits.min_length.filter(|_| text),
+        max_length: limits.max_length.filter(|_| text),
+        pattern: limits.pattern.filter(|_| text),
+        minimum: limits.minimum.filter(|v| number && in_range(v)),
+        maximum: limits.maximum.filter(|v| number && in_range(v)),
+        min_items: limits.min_items.filter(|_| items),
+        max_items: limits.max_items.filter(|_| items),
     }
 }

@@ -131,7 +131,7 @@ impl<'a> Lowerer<'a> {
             );
         }
         // A binary string is sent as its text.
-        let ty = if ty == TypeRef::Bytes {
+        let ty = if matches!(ty, TypeRef::Bytes | TypeRef::Binary) {
             TypeRef::String
         } else {
             ty

@@ -1,14 +1,46 @@
 //! A schema in a type position (a field, an item, a parameter, a body): scalars, arrays, maps
 //! and free-form values map to a type without a name; the rest become named types through
-//! [`define`](Lowerer::define), which dispatches on the shape of the schema.
+//! [`define`](Lowerer::define). Both start from the schema's [`Shape`](super::infer::Shape)
+//! and make a [`Plan`]: a type without a name, or what a named type is built from.
 
-use super::extensions::{CaseInsensitive, Flex, Invalid, TimestampFormats, has};
-use super::objects::Properties;
 use super::{Inline, Lowerer, SCHEMAS};
+use super::extensions::{CaseInsensitive, Flex, Invalid, TimestampFormats, has};
+use super::infer::{self, Shape, StrFormat};
+use super::objects::Merged;
 use crate::diag::Pointer;
 use crate::model::{TypeDef, TypeKind, TypeRef};
 use crate::names;
-use openapiv3::{ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
+
+/// What a schema becomes.
+pub(super) enum Plan<'s> {
+    /// A type without a name of its own (`None`: an error was recorded).
+    Unnamed(Option<TypeRef>),
+    /// A struct of these properties.
+    Struct(Merged<'s>),
+    /// A string enum of `source` (at `at`).
+    StringEnum {
+        values: Vec<String>,
+        source: &'s Schema,
+        at: Pointer,
+    },
+    /// An integer or number enum of `source` (at `at`).
+    NumberEnum {
+        integer: bool,
+        values: Vec<serde_json::Number>,
+        source: &'s Schema,
+        at: Pointer,
+    },
+    /// A Zuora timestamp (`x-aqua-timestamp-formats` of `source`, at `at`).
+    Timestamp { source: &'s Schema, at: Pointer },
+    /// A `oneOf`/`anyOf` of these alternatives (`source` has the discriminator).
+    Union {
+        list: &'s [ReferenceOr<Schema>],
+        key: &'static str,
+        source: &'s Schema,
+        at: Pointer,
+    },
+}
 
 /// How many inline schemas may nest inside one another (properties, items, alternatives…)
 /// before the innermost becomes `serde_json::Value`. Real documents nest a dozen at most; the
@@ -43,22 +75,19 @@ impl<'a> Lowerer<'a> {
     }
 
     /// An inline schema at `at`, its location in the document. A schema is converted once:
-    /// reached again (through an `allOf` that merges a component's properties), it is the same
-    /// type, and reached again while it is being converted, a reference to the type it is
-    /// becoming (a recursive type, boxed later). A schema nested more than [`MAX_DEPTH`]
-    /// inline schemas deep becomes `serde_json::Value`, with a warning.
+    /// reached again (through an `allOf` that merges a component's properties, or a `$ref`
+    /// into a component), it is the same type, and reached again while it is being
+    /// converted, a reference to the type it is becoming (a recursive type, boxed later). A
+    /// schema that needs a named type gets one, called `hint`. A schema nested more than
+    /// [`MAX_DEPTH`] inline schemas deep becomes `serde_json::Value`, with a warning.
     pub(super) fn inline(&mut self, schema: &Schema, at: &Pointer, hint: &str) -> Option<TypeRef> {
-        match self
-            .inline_types
-            .get(at.as_str())
-            .filter(|_| std::env::var_os("NOMEMO").is_none())
-        {
+        match self.inline_types.get(at.as_str()) {
             Some(Inline::Converting(name)) => return Some(TypeRef::Named(name.clone())),
             Some(Inline::Done(ty)) => return ty.clone(),
             None => {}
         }
         if self.depth >= MAX_DEPTH {
-            self.diags.warning(
+            self.warning(
                 at,
                 format!("this schema is nested more than {MAX_DEPTH} schemas deep: generated as `serde_json::Value`"),
             );
@@ -68,7 +97,8 @@ impl<'a> Lowerer<'a> {
         let ty = self.convert_inline(schema, at, hint);
         self.depth -= 1;
         if at.as_str().starts_with(SCHEMAS) {
-            // Only an `allOf` reaches a component's inner schemas a second time.
+            // Only an `allOf` (or a `$ref` into a component) reaches a component's inner
+            // schemas a second time.
             self.inline_types
                 .insert(at.as_str().to_owned(), Inline::Done(ty.clone()));
         } else {
@@ -80,14 +110,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn convert_inline(&mut self, schema: &Schema, at: &Pointer, hint: &str) -> Option<TypeRef> {
-        if let Some(prim) = self.primitive(schema, at) {
-            return prim;
-        }
-        // Needs a named type.
+        let plan = match self.plan(schema, at, hint) {
+            Plan::Unnamed(t) => return t,
+            plan => plan,
+        };
         let name = self.type_scope.claim(names::type_name(hint));
+        // Recorded before the type is built, so that a schema reached again inside it names it.
         self.inline_types
             .insert(at.as_str().to_owned(), Inline::Converting(name.clone()));
-        let def = self.define(&name, schema, at)?;
+        let def = self.build(&name, schema, plan, at)?;
         let caseless = matches!(
             def.kind,
             TypeKind::Enum {
@@ -103,210 +134,210 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// `Some(ty)` for a schema that maps to a type without a name of its own (scalars, arrays,
-    /// maps, free-form values, flex values); `None` when it needs a named type. `Some(None)`
-    /// means an error was recorded.
-    pub(super) fn primitive(&mut self, schema: &Schema, at: &Pointer) -> Option<Option<TypeRef>> {
-        self.unsupported_keywords(schema, at);
+    /// Converts a component schema: a named type (an alias when the schema needs no name).
+    pub(super) fn define(&mut self, name: &str, schema: &Schema, at: &Pointer) -> Option<TypeDef> {
+        let plan = self.plan(schema, at, name);
+        self.build(name, schema, plan, at)
+    }
+
+    /// The shape of a schema, with the ambiguities found recorded as warnings.
+    pub(super) fn classified<'s>(&mut self, schema: &'s Schema, at: &Pointer) -> Shape<'s> {
+        let mut notes = infer::Notes::default();
+        let c = infer::classify(schema, at, &mut notes);
+        for (pointer, message) in notes.0 {
+            self.warning(&pointer, message);
+        }
+        c
+    }
+
+    /// What a schema becomes; `hint` names the inline types it needs.
+    pub(super) fn plan<'s>(&mut self, schema: &'s Schema, at: &Pointer, hint: &str) -> Plan<'s>
+    where
+        'a: 's,
+    {
         let extensions = &schema.schema_data.extensions;
         if let Some(flex) = self.extension::<Flex>(extensions, at) {
-            return Some(self.flex(schema, flex, at));
+            return Plan::Unnamed(self.flex(schema, flex, at));
         }
-        match &schema.schema_kind {
-            SchemaKind::Type(Type::String(s)) => {
-                if !s.enumeration.is_empty() || has::<TimestampFormats>(extensions) {
-                    return None;
+        let c = self.classified(schema, at);
+        self.plan_shape(schema, c, at, hint)
+    }
+
+    /// What a schema of this shape becomes.
+    pub(super) fn plan_shape<'s>(
+        &mut self,
+        schema: &'s Schema,
+        c: Shape<'s>,
+        at: &Pointer,
+        hint: &str,
+    ) -> Plan<'s>
+    where
+        'a: 's,
+    {
+        let extensions = &schema.schema_data.extensions;
+        let is_string = matches!(c, Shape::String { .. });
+        if !is_string && has::<CaseInsensitive>(extensions) {
+            self.diags
+                .error(at, "`x-aqua-case-insensitive` applies to string enums only");
+        }
+        let unnamed = |t| Plan::Unnamed(Some(t));
+        match c {
+            Shape::Any => unnamed(TypeRef::Json),
+            Shape::Not => {
+                self.warning(
+                    &at.push("not"),
+                    "`not` schemas cannot be typed: generated as `serde_json::Value`",
+                );
+                unnamed(TypeRef::Json)
+            }
+            Shape::String { format, values } => {
+                if has::<TimestampFormats>(extensions) {
+                    if !values.is_empty() {
+                        self.diags.error(at, "a timestamp cannot also be an enum");
+                        return Plan::Unnamed(None);
+                    }
+                    return Plan::Timestamp {
+                        source: schema,
+                        at: at.clone(),
+                    };
+                }
+                if !values.is_empty() {
+                    return Plan::StringEnum {
+                        values,
+                        source: schema,
+                        at: at.clone(),
+                    };
                 }
                 if has::<CaseInsensitive>(extensions) {
                     self.diags
                         .error(at, "`x-aqua-case-insensitive` applies to string enums only");
                 }
-                match &s.format {
-                    // Raw bytes: a file part of a multipart body (see `lower/bodies.rs`).
-                    VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => {
-                        Some(Some(TypeRef::Bytes))
+                unnamed(match format {
+                    StrFormat::Binary => TypeRef::Binary,
+                    StrFormat::Password => TypeRef::Secret,
+                    StrFormat::Plain => TypeRef::String,
+                })
+            }
+            Shape::Integer { int32, values } => {
+                if values.is_empty() {
+                    unnamed(if int32 { TypeRef::I32 } else { TypeRef::I64 })
+                } else {
+                    Plan::NumberEnum {
+                        integer: true,
+                        values: values.into_iter().map(serde_json::Number::from).collect(),
+                        source: schema,
+                        at: at.clone(),
                     }
-                    VariantOrUnknownOrEmpty::Item(StringFormat::Password) => {
-                        Some(Some(TypeRef::Secret))
+                }
+            }
+            Shape::Number { float, values } => {
+                if values.is_empty() {
+                    unnamed(if float { TypeRef::F32 } else { TypeRef::F64 })
+                } else {
+                    Plan::NumberEnum {
+                        integer: false,
+                        values: values.into_iter().filter_map(number).collect(),
+                        source: schema,
+                        at: at.clone(),
                     }
-                    _ => Some(Some(TypeRef::String)),
                 }
             }
-            SchemaKind::Type(Type::Integer(i)) => {
-                if !i.enumeration.is_empty() {
-                    self.diags.error(
-                        at.push("enum"),
-                        "integer enums are not supported; use a string enum or a plain integer",
-                    );
-                    return Some(None);
-                }
-                Some(Some(match &i.format {
-                    VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => TypeRef::I32,
-                    _ => TypeRef::I64,
-                }))
-            }
-            SchemaKind::Type(Type::Number(n)) => {
-                if !n.enumeration.is_empty() {
-                    self.diags
-                        .error(at.push("enum"), "number enums are not supported");
-                    return Some(None);
-                }
-                Some(Some(match &n.format {
-                    VariantOrUnknownOrEmpty::Item(openapiv3::NumberFormat::Float) => TypeRef::F32,
-                    _ => TypeRef::F64,
-                }))
-            }
-            SchemaKind::Type(Type::Boolean(_)) => Some(Some(TypeRef::Bool)),
-            SchemaKind::Type(Type::Array(a)) => {
-                let Some(items) = &a.items else {
-                    self.diags.error(at, "an array schema needs `items`");
-                    return Some(None);
-                };
+            Shape::Boolean => unnamed(TypeRef::Bool),
+            Shape::Array { items } => {
                 let hint = format!("{}Item", at_hint(at));
-                Some(
-                    self.boxed_ref(items, &at.push("items"), &hint)
+                Plan::Unnamed(match items {
+                    Some(items) => self
+                        .boxed_ref(items, &at.push("items"), &hint)
                         .map(|t| TypeRef::Vec(Box::new(t))),
-                )
+                    None => Some(TypeRef::Vec(Box::new(TypeRef::Json))),
+                })
             }
-            SchemaKind::Type(Type::Object(o)) => {
-                if !o.properties.is_empty() {
-                    return None;
-                }
-                Some(self.map_type(o.additional_properties.as_ref(), at))
-            }
-            SchemaKind::Any(any) => {
-                if !any.properties.is_empty() || !any.enumeration.is_empty() {
-                    self.diags.error(
-                        at,
-                        "schema without a `type`: add `type: object` (or the right type) so that it can be generated",
-                    );
-                    return Some(None);
-                }
-                if any.typ.is_some()
-                    || !any.one_of.is_empty()
-                    || !any.all_of.is_empty()
-                    || !any.any_of.is_empty()
-                    || any.not.is_some()
-                    || any.items.is_some()
-                {
-                    self.diags.error(
-                        at,
-                        "this schema mixes keywords of several types; it is not supported",
-                    );
-                    return Some(None);
-                }
-                if any.additional_properties.is_some() {
-                    return Some(self.map_type(any.additional_properties.as_ref(), at));
-                }
-                Some(Some(TypeRef::Json))
-            }
-            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => None,
-            SchemaKind::AllOf { all_of } => {
-                // `allOf: [$ref]`, beside parts with only annotations (a description), only
-                // documents the referenced schema: it is that type.
-                let mut refs = all_of.iter().enumerate().filter_map(|(i, p)| match p {
-                    ReferenceOr::Reference { reference } => Some((i, reference)),
-                    ReferenceOr::Item(_) => None,
-                });
-                if let (Some((i, reference)), None) = (refs.next(), refs.next()) {
-                    let annotations = all_of.iter().all(|p| match p {
-                        ReferenceOr::Reference { .. } => true,
-                        ReferenceOr::Item(s) => annotation_only(s),
-                    });
-                    if annotations {
-                        return Some(
-                            self.reference(reference, &at.push("allOf").push(i).push("$ref")),
-                        );
-                    }
-                }
-                None
-            }
-            SchemaKind::Not { .. } => {
-                self.diags
-                    .error(at.push("not"), "`not` schemas are not supported");
-                Some(None)
-            }
-        }
-    }
-
-    pub(super) fn unsupported_keywords(&mut self, schema: &Schema, at: &Pointer) {
-        let union = matches!(
-            schema.schema_kind,
-            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. }
-        );
-        if schema.schema_data.discriminator.is_some() && !union {
-            self.diags.error(
-                at.push("discriminator"),
-                "`discriminator` is supported only on `oneOf`/`anyOf` schemas",
-            );
-        }
-    }
-
-    /// Converts a schema that needs a named type.
-    pub(super) fn define(&mut self, name: &str, schema: &Schema, at: &Pointer) -> Option<TypeDef> {
-        let docs = schema
-            .schema_data
-            .description
-            .clone()
-            .or_else(|| schema.schema_data.title.clone());
-        let kind = match self.primitive(schema, at) {
-            Some(Some(prim)) => TypeKind::Alias(prim),
-            Some(None) => return None,
-            None => match &schema.schema_kind {
-                SchemaKind::Type(Type::String(s)) => {
-                    if let Some(formats) =
-                        self.extension::<TimestampFormats>(&schema.schema_data.extensions, at)
-                    {
-                        if !s.enumeration.is_empty() {
-                            self.diags.error(at, "a timestamp cannot also be an enum");
-                            return None;
+            Shape::Object(o) => {
+                if o.properties.is_empty() && o.alternatives.is_none() {
+                    match o.additional {
+                        None | Some(AdditionalProperties::Any(true)) => {
+                            return unnamed(TypeRef::Json);
                         }
-                        let marker = self.type_scope.claim(format!("{name}Formats"));
-                        self.timestamp(formats, marker, &at.push("x-aqua-timestamp-formats"))?
-                    } else {
-                        self.string_enum(name, schema, &s.enumeration, at)?
+                        Some(AdditionalProperties::Schema(s)) => {
+                            let hint = format!("{}Value", at_hint(at));
+                            return Plan::Unnamed(
+                                self.schema_ref(s, &at.push("additionalProperties"), &hint)
+                                    .map(|t| TypeRef::Map(Box::new(t))),
+                            );
+                        }
+                        // No property at all: an empty struct (that keeps what a newer API
+                        // sends in `unknown_fields`).
+                        Some(AdditionalProperties::Any(false)) => {}
                     }
                 }
-                SchemaKind::AllOf { all_of } => {
-                    let mut properties = Properties::default();
-                    let mut required = Vec::new();
-                    self.merge_all_of(
-                        all_of,
-                        &at.push("allOf"),
-                        &mut properties,
-                        &mut required,
-                        0,
-                    )?;
-                    self.object(name, &properties, &required, at)
-                }
-                SchemaKind::OneOf { one_of: list } | SchemaKind::AnyOf { any_of: list } => {
-                    let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) {
-                        "oneOf"
-                    } else {
-                        "anyOf"
-                    };
-                    self.union(
-                        name,
-                        list,
-                        schema.schema_data.discriminator.as_ref(),
+                Plan::Struct(self.object_parts(&o, at))
+            }
+            Shape::AllOf { parts, own, scalar } => {
+                self.all_of(schema, parts, own, scalar, at, hint)
+            }
+            Shape::Union { list, key } => match list {
+                [] => {
+                    self.warning(
                         &at.push(key),
-                    )?
+                        format!("a `{key}` without alternatives matches no value: generated as `serde_json::Value`"),
+                    );
+                    unnamed(TypeRef::Json)
                 }
-                SchemaKind::Type(Type::Object(o)) => {
-                    if o.additional_properties.is_some() {
-                        self.diags.error(at.push("additionalProperties"), "an object with both `properties` and `additionalProperties` is not supported yet");
-                    }
-                    self.object(name, &Properties::of(&o.properties, at), &o.required, at)
+                // One alternative: that alternative (the schema only documents it).
+                [only] if schema.schema_data.discriminator.is_none() => {
+                    Plan::Unnamed(self.schema_ref(only, &at.push(key).push(0), hint))
                 }
-                _ => {
-                    self.diags.error(at, "this schema cannot be generated");
-                    return None;
-                }
+                _ => Plan::Union {
+                    list,
+                    key,
+                    source: schema,
+                    at: at.clone(),
+                },
             },
+        }
+    }
+
+    /// Builds the named type `name` from its plan.
+    pub(super) fn build(
+        &mut self,
+        name: &str,
+        schema: &Schema,
+        plan: Plan<'_>,
+        at: &Pointer,
+    ) -> Option<TypeDef> {
+        let kind = match plan {
+            Plan::Unnamed(t) => TypeKind::Alias(t?),
+            Plan::Struct(merged) => self.object(name, merged),
+            Plan::StringEnum { values, source, at } => {
+                self.string_enum(name, source, &values, &at)?
+            }
+            Plan::NumberEnum {
+                integer,
+                values,
+                source,
+                at,
+            } => self.number_enum(source, integer, &values, &at),
+            Plan::Timestamp { source, at } => {
+                let formats =
+                    self.extension::<TimestampFormats>(&source.schema_data.extensions, &at)?;
+                let marker = self.type_scope.claim(format!("{name}Formats"));
+                self.timestamp(formats, marker, &at.push("x-aqua-timestamp-formats"))?
+            }
+            Plan::Union {
+                list,
+                key,
+                source,
+                at,
+            } => self.union(
+                name,
+                list,
+                source.schema_data.discriminator.as_ref(),
+                &at.push(key),
+            )?,
         };
         Some(TypeDef {
             name: name.to_owned(),
-            docs,
+            docs: self.schema_docs(schema),
             origin: at.into(),
             kind,
         })
@@ -339,29 +370,43 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// Whether `pattern` is a regular expression the client can check; records an error if not.
+    /// Whether `pattern` is a regular expression the client can check; warns if not (the
+    /// value is then sent unchecked).
     pub(super) fn check_pattern(&mut self, pattern: &str, at: &Pointer) -> bool {
         match regex_lite::Regex::new(pattern) {
             Ok(_) => true,
             Err(e) => {
-                self.diags.error(
+                self.warning(
                     at,
-                    format!("`pattern` is not a supported regular expression: {e}"),
+                    format!("`pattern` is not a regular expression the client can check ({e}): values are not checked against it"),
                 );
                 false
             }
         }
     }
+
+    /// The description of a schema (else its title); for an `allOf` wrapper without one, the
+    /// first description among its parts that only document.
+    pub(super) fn schema_docs(&self, schema: &Schema) -> Option<String> {
+        let data = &schema.schema_data;
+        if let Some(d) = data.description.clone().or_else(|| data.title.clone()) {
+            return Some(d);
+        }
+        let parts = super::compose::all_of_parts(schema)?;
+        parts.iter().find_map(|p| match p {
+            ReferenceOr::Item(s) => s.schema_data.description.clone(),
+            ReferenceOr::Reference { .. } => None,
+        })
+    }
 }
 
-/// Whether a schema says nothing about values, only documents them (`description`, `title`,
-/// `example`…).
-fn annotation_only(schema: &Schema) -> bool {
-    let data = &schema.schema_data;
-    matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == openapiv3::AnySchema::default())
-        && !data.nullable
-        && data.discriminator.is_none()
-        && data.extensions.is_empty()
+/// An enum value as a JSON number: an integer when it is one (`1`, not `1.0`).
+fn number(v: f64) -> Option<serde_json::Number> {
+    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        Some(serde_json::Number::from(v as i64))
+    } else {
+        serde_json::Number::from_f64(v)
+    }
 }
 
 /// A readable base name from the pointer of an inline schema (its last property name).

@@ -1,8 +1,9 @@
 //! `multipart/form-data` bodies: one part per property of a struct (or entry of a map).
 //!
 //! A property's value decides its part, as OpenAPI's defaults say: a string, number or
-//! boolean is a text part; bytes (`Vec<u8>`, a `format: binary` property) are a file part
-//! (`application/octet-stream`, named after the property unless a file name is given); an
+//! boolean is a text part; bytes (`Vec<u8>`, or `wire::Binary` for a `format: binary`
+//! property) are a file part (`application/octet-stream`, named after the property unless a
+//! file name is given); an
 //! array is one part per item; an object is a part of JSON text (`application/json`); an
 //! absent or `null` value is no part. A property's `encoding.contentType` replaces the part's
 //! type.
@@ -416,6 +417,10 @@ impl ser::Serializer for Classify {
     type SerializeStruct = JsonOf<<JsonSer as ser::Serializer>::SerializeStruct>;
     type SerializeStructVariant = JsonOf<<JsonSer as ser::Serializer>::SerializeStructVariant>;
 
+    /// A part holds bytes: values that have a binary form give it (`wire::Binary`, a file).
+    fn is_human_readable(&self) -> bool {
+        false
+    }
     fn serialize_bool(self, v: bool) -> Result<Classified, Error> {
         Ok(Classified::Text(v.to_string()))
     }

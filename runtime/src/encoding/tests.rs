@@ -250,3 +250,44 @@ fn multipart_parts_follow_the_property_types() {
     );
     assert!(Multipart::from_value(&"text", &[], &[]).is_err());
 }
+
+#[derive(serde::Serialize)]
+struct Attachments {
+    main: crate::wire::Binary,
+    others: Vec<crate::wire::Binary>,
+    note: Option<crate::wire::Binary>,
+}
+
+#[test]
+fn binary_properties_are_file_parts_of_their_bytes_and_strings_in_json() {
+    let body = Attachments {
+        main: crate::wire::Binary(vec![0xff, 0x00, b'a']),
+        others: vec![b"x".to_vec().into(), b"yz".to_vec().into()],
+        note: None,
+    };
+    let parts = Multipart::from_value(&body, &[], &[]).unwrap();
+    let summary: Vec<(&str, Option<&str>, &[u8])> = parts
+        .parts()
+        .iter()
+        .map(|p| (p.name.as_str(), p.file_name.as_deref(), &p.bytes[..]))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("main", Some("main"), &[0xff, 0x00, b'a'][..]),
+            ("others", Some("others"), b"x"),
+            ("others", Some("others"), b"yz"),
+        ]
+    );
+    assert!(
+        parts
+            .parts()
+            .iter()
+            .all(|p| p.content_type.as_deref() == Some("application/octet-stream"))
+    );
+    // In JSON the same value is a string (bytes that are not UTF-8 replaced).
+    assert_eq!(
+        serde_json::to_value(&body).unwrap(),
+        json!({"main": "\u{fffd}\u{0}a", "others": ["x", "yz"], "note": null})
+    );
+}

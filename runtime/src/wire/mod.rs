@@ -4,11 +4,13 @@
 //! received, so that decoding a response and encoding it again yields the same JSON. Unknown
 //! values (enum members, timestamp formats) are kept rather than rejected.
 
+mod binary;
 mod caseless;
 mod flex_bool;
 mod flex_int;
 mod flex_string;
 mod nullable;
+mod number_enum;
 mod timestamp;
 
 use std::fmt;
@@ -16,6 +18,7 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer, Visitor};
 
+pub use binary::Binary;
 pub use caseless::Caseless;
 pub use flex_bool::FlexBool;
 pub use flex_int::FlexInt;

@@ -300,8 +300,8 @@ fn file_parts(api: &Api, body: &Body) -> Vec<(String, String)> {
         };
         for f in fields {
             let binary = match &f.ty {
-                TypeRef::Bytes => true,
-                TypeRef::Vec(inner) => **inner == TypeRef::Bytes,
+                TypeRef::Bytes | TypeRef::Binary => true,
+                TypeRef::Vec(inner) => matches!(**inner, TypeRef::Bytes | TypeRef::Binary),
                 _ => false,
             };
             if binary && !out.iter().any(|(w, _)| *w == f.wire) {

@@ -99,9 +99,13 @@ fn shape<'m>(api: &Api, p: &'m Param) -> Shape<'m> {
 /// Whether the server decodes values of `t` from a string.
 fn is_scalar(api: &Api, t: &TypeRef) -> bool {
     match t {
-        TypeRef::Json | TypeRef::Bytes | TypeRef::Vec(_) | TypeRef::Map(_) => false,
+        TypeRef::Json | TypeRef::Bytes | TypeRef::Binary | TypeRef::Vec(_) | TypeRef::Map(_) => {
+            false
+        }
         TypeRef::Named(n) => match api.types.get(n).map(|d| &d.kind) {
-            Some(TypeKind::Enum { .. } | TypeKind::Timestamp { .. }) => true,
+            Some(
+                TypeKind::Enum { .. } | TypeKind::NumberEnum { .. } | TypeKind::Timestamp { .. },
+            ) => true,
             Some(TypeKind::Alias(a)) => is_scalar(api, a),
             _ => false,
         },
@@ -147,7 +151,7 @@ fn param(api: &Api, p: &Param) -> (TokenStream, TokenStream) {
             };
             let list = match inner {
                 TypeRef::String => values,
-                TypeRef::Named(_) => {
+                TypeRef::Named(n) if from_str(api, n) => {
                     quote!(#values.iter().map(|v| #item::from(v.as_str())).collect::<Vec<#item>>())
                 }
                 _ => {
@@ -201,8 +205,10 @@ fn param(api: &Api, p: &Param) -> (TokenStream, TokenStream) {
                 (_, true, true) => quote!(json_param(#wire, &#raw)?),
                 (_, false, true) => quote!(#raw.map(|v| json_param(#wire, &v)).transpose()?),
                 (TypeRef::String, _, _) => raw,
-                (TypeRef::Named(_), true, _) => quote!(#t::from(#raw.as_str())),
-                (TypeRef::Named(_), false, _) => quote!(#raw.map(|v| #t::from(v.as_str()))),
+                (TypeRef::Named(n), true, _) if from_str(api, n) => quote!(#t::from(#raw.as_str())),
+                (TypeRef::Named(n), false, _) if from_str(api, n) => {
+                    quote!(#raw.map(|v| #t::from(v.as_str())))
+                }
                 (_, true, _) => quote!(parse_param(#wire, &#raw)?),
                 (_, false, _) => quote!(#raw.map(|v| parse_param(#wire, &v)).transpose()?),
             };
@@ -305,4 +311,15 @@ fn body_input(op: &Operation, body: &Body) -> (TokenStream, TokenStream, TokenSt
         )
     };
     (ty, decode, items)
+}
+
+/// Whether the named type converts from any `&str` (string enums, timestamps, and aliases of
+/// them or of `String`); other types (integer enums, aliases of numbers) are parsed.
+fn from_str(api: &Api, name: &str) -> bool {
+    match api.types.get(name).map(|d| &d.kind) {
+        Some(TypeKind::Enum { .. } | TypeKind::Timestamp { .. }) => true,
+        Some(TypeKind::Alias(TypeRef::String)) => true,
+        Some(TypeKind::Alias(TypeRef::Named(n))) => from_str(api, n),
+        _ => false,
+    }
 }

@@ -1,12 +1,12 @@
-//! String enums: one variant per known value and a fallback that keeps any other, with the
-//! runtime's `StringEnum` impls.
+//! Enums: one variant per known value and a fallback that keeps any other; string enums with
+//! the runtime's `StringEnum` impls, integer and number enums with `number_enum_impls!`.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
 use super::type_docs;
 use crate::emit::tokens::{docs, ident};
-use crate::model::{TypeDef, Variant};
+use crate::model::{NumberVariant, TypeDef, Variant};
 
 /// A string enum.
 pub(super) fn output_enum(
@@ -69,5 +69,78 @@ pub(super) fn output_enum(
         }
 
         ::aqua_runtime::string_enum_impls!(#name);
+    }
+}
+
+/// An integer (`i64`) or number (`f64`) enum.
+pub(super) fn output_number_enum(
+    def: &TypeDef,
+    variants: &[NumberVariant],
+    fallback: &str,
+    integer: bool,
+) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = type_docs(def);
+    let fallback = ident(fallback);
+    let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let vdocs = variants
+        .iter()
+        .map(|v| docs(v.docs.as_deref(), &format!("`{}`", v.value)));
+    let literals: Vec<Literal> = variants
+        .iter()
+        .map(|v| match (integer, v.value.as_i64()) {
+            (true, Some(i)) => Literal::i64_unsuffixed(i),
+            _ => Literal::f64_unsuffixed(v.value.as_f64().unwrap_or_default()),
+        })
+        .collect();
+    let (repr, derives, from_value) = if integer {
+        (
+            quote!(i64),
+            quote!(#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]),
+            quote! {
+                match value {
+                    #( #literals => Self::#vnames, )*
+                    other => Self::#fallback(other),
+                }
+            },
+        )
+    } else {
+        (
+            quote!(f64),
+            quote!(#[derive(Clone, Copy, Debug, PartialEq)]),
+            quote! {
+                match value {
+                    #( v if v == #literals => Self::#vnames, )*
+                    other => Self::#fallback(other),
+                }
+            },
+        )
+    };
+    quote! {
+        #doc
+        #derives
+        #[non_exhaustive]
+        pub enum #name {
+            #( #vdocs #vnames, )*
+            /// A value this version of the client does not know, kept as received.
+            #fallback(#repr),
+        }
+
+        impl #name {
+            /// The value as it is written on the wire.
+            pub fn value(&self) -> #repr {
+                match self {
+                    #( Self::#vnames => #literals, )*
+                    Self::#fallback(value) => *value,
+                }
+            }
+
+            /// The variant of a value (the fallback for a value the spec does not list).
+            pub fn from_value(value: #repr) -> Self {
+                #from_value
+            }
+        }
+
+        ::aqua_runtime::number_enum_impls!(#name, #repr);
     }
 }

@@ -18,12 +18,21 @@ use crate::model::{Api, Field, TypeDef, TypeKind, TypeRef};
 /// A named type.
 pub(super) fn emit_type(api: &Api, def: &TypeDef) -> TokenStream {
     match &def.kind {
-        TypeKind::Struct { fields, request } => structs::output_struct(api, def, fields, *request),
+        TypeKind::Struct {
+            fields,
+            request,
+            additional,
+        } => structs::output_struct(api, def, fields, *request, additional.as_ref()),
         TypeKind::Enum {
             variants,
             fallback,
             case_insensitive,
         } => enums::output_enum(def, variants, fallback, *case_insensitive),
+        TypeKind::NumberEnum {
+            variants,
+            fallback,
+            integer,
+        } => enums::output_number_enum(def, variants, fallback, *integer),
         TypeKind::Timestamp { formats, marker } => output_timestamp(def, formats, marker),
         TypeKind::Alias(target) => output_alias(api, def, target),
         TypeKind::Union {
@@ -163,11 +172,15 @@ fn eq_in<'a>(api: &'a Api, t: &'a TypeRef, seen: &mut BTreeSet<&'a str>) -> bool
                 return true;
             }
             match api.types.get(n).map(|d| &d.kind) {
-                Some(TypeKind::Struct { fields, .. }) => {
+                Some(TypeKind::Struct {
+                    fields, additional, ..
+                }) => {
                     fields.iter().all(|f| eq_in(api, &f.ty, seen))
+                        && additional.iter().all(|t| eq_in(api, t, seen))
                 }
                 Some(TypeKind::Alias(a)) => eq_in(api, a, seen),
                 Some(TypeKind::Union { .. }) => false,
+                Some(TypeKind::NumberEnum { integer, .. }) => *integer,
                 _ => true,
             }
         }

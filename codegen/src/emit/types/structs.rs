@@ -14,6 +14,7 @@ pub(super) fn output_struct(
     def: &TypeDef,
     fields: &[Field],
     request: bool,
+    additional: Option<&TypeRef>,
 ) -> TokenStream {
     let name = ident(&def.name);
     let doc = type_docs(def);
@@ -67,8 +68,23 @@ pub(super) fn output_struct(
             pub #fname: #ty,
         }
     });
+    let (rest_name, rest_ty) = rest_field(additional);
+    let rest = match additional {
+        None => quote! {
+            /// Properties the spec does not list, kept as received so that nothing a newer
+            /// API sends is lost when the value is encoded again.
+            #[serde(flatten)]
+            pub #rest_name: #rest_ty,
+        },
+        Some(_) => quote! {
+            /// The properties the spec does not list by name: it gives their values this
+            /// type (`additionalProperties`).
+            #[serde(flatten)]
+            pub #rest_name: #rest_ty,
+        },
+    };
     let request_impl = if request {
-        emit_request_impl(api, def, struct_fields)
+        emit_request_impl(api, def, struct_fields, additional)
     } else {
         quote!()
     };
@@ -78,13 +94,28 @@ pub(super) fn output_struct(
         #[non_exhaustive]
         pub struct #name {
             #( #fields )*
-            /// Properties the spec does not list, kept as received so that nothing a newer
-            /// API sends is lost when the value is encoded again.
-            #[serde(flatten)]
-            pub unknown_fields: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+            #rest
         }
 
         #request_impl
+    }
+}
+
+/// The name and type of the flattened map of the properties the spec does not list:
+/// `unknown_fields` of any JSON values, or `additional_properties` of the type the spec gives.
+fn rest_field(additional: Option<&TypeRef>) -> (Ident, TokenStream) {
+    match additional {
+        None => (
+            ident("unknown_fields"),
+            quote!(::std::collections::BTreeMap<String, ::serde_json::Value>),
+        ),
+        Some(t) => {
+            let t = rust_type(t);
+            (
+                ident("additional_properties"),
+                quote!(::std::collections::BTreeMap<String, #t>),
+            )
+        }
     }
 }
 
@@ -99,6 +130,7 @@ fn setter_arg(api: &Api, t: &TypeRef, value: &Ident) -> (TokenStream, TokenStrea
                 | TypeRef::FlexString
                 | TypeRef::FlexBool
                 | TypeRef::Secret
+                | TypeRef::Binary
                 | TypeRef::Caseless(_)
         )
     }
@@ -114,6 +146,13 @@ fn setter_arg(api: &Api, t: &TypeRef, value: &Ident) -> (TokenStream, TokenStrea
         t if takes_into(t) => {
             let ty = rust_type(t);
             (quote!(impl Into<#ty>), quote!(#value.into()))
+        }
+        TypeRef::Vec(inner) if **inner == TypeRef::Binary => {
+            let inner = rust_type(inner);
+            (
+                quote!(impl IntoIterator<Item = impl Into<#inner>>),
+                quote!(#value.into_iter().map(Into::into).collect()),
+            )
         }
         TypeRef::Vec(inner) => {
             let inner = rust_type(inner);
@@ -199,8 +238,14 @@ fn limit_checks(f: &Field) -> Vec<TokenStream> {
 }
 
 /// Constructor, setters and `validate` of a struct sent in requests.
-fn emit_request_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream {
+fn emit_request_impl(
+    api: &Api,
+    def: &TypeDef,
+    fields: &[Field],
+    additional: Option<&TypeRef>,
+) -> TokenStream {
     let name = ident(&def.name);
+    let (rest_name, _) = rest_field(additional);
     let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
     let args = required.iter().map(|f| {
         let n = ident(&f.name);
@@ -293,7 +338,7 @@ fn emit_request_impl(api: &Api, def: &TypeDef, fields: &[Field]) -> TokenStream 
         impl #name {
             #[doc = #new_doc]
             pub fn new( #( #args ),* ) -> Self {
-                #name { #( #inits, )* unknown_fields: ::std::collections::BTreeMap::new() }
+                #name { #( #inits, )* #rest_name: ::std::collections::BTreeMap::new() }
             }
 
             #( #setters )*

@@ -1,5 +1,6 @@
 //! Unions (`oneOf`/`anyOf`): an enum with one variant per alternative and a fallback, with a
-//! hand-written `Deserialize` (by discriminator, else by trying each in order).
+//! hand-written `Deserialize` (by discriminator, else by trying each in order; alternatives
+//! without a tag are tried in order when the tag selects none).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -43,34 +44,46 @@ pub(super) fn output_union(
         };
         quote!(#[doc = #text])
     });
+    // Each alternative tried in order (those without a tag, under a discriminator).
+    let tries: Vec<TokenStream> = types
+        .iter()
+        .zip(&vnames)
+        .zip(variants)
+        .filter(|(_, v)| discriminator.is_none() || v.tags.is_empty())
+        .map(|((t, n), _)| {
+            quote! {
+                if let Ok(v) = ::serde_json::from_value::<#t>(value.clone()) {
+                    return Ok(Self::#n(v));
+                }
+            }
+        })
+        .collect();
     let decode = match discriminator {
         Some(property) => {
-            let arms = variants.iter().zip(&vnames).map(|(v, n)| {
-                let tags = &v.tags;
-                quote! {
-                    Some(#( #tags )|*) => ::serde_json::from_value(value).map(Self::#n).map_err(::serde::de::Error::custom),
-                }
-            });
+            let arms = variants
+                .iter()
+                .zip(&vnames)
+                .filter(|(v, _)| !v.tags.is_empty())
+                .map(|(v, n)| {
+                    let tags = &v.tags;
+                    quote! {
+                        Some(#( #tags )|*) => ::serde_json::from_value(value).map(Self::#n).map_err(::serde::de::Error::custom),
+                    }
+                });
             quote! {
                 match value.get(#property).and_then(::serde_json::Value::as_str) {
                     #( #arms )*
-                    _ => Ok(Self::#fallback(value)),
-                }
-            }
-        }
-        None => {
-            let tries = types.iter().zip(&vnames).map(|(t, n)| {
-                quote! {
-                    if let Ok(v) = ::serde_json::from_value::<#t>(value.clone()) {
-                        return Ok(Self::#n(v));
+                    _ => {
+                        #( #tries )*
+                        Ok(Self::#fallback(value))
                     }
                 }
-            });
-            quote! {
-                #( #tries )*
-                Ok(Self::#fallback(value))
             }
         }
+        None => quote! {
+            #( #tries )*
+            Ok(Self::#fallback(value))
+        },
     };
     quote! {
         #doc
