@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use super::{Inline, Lowerer};
 use super::extensions::{Extension, Flex, Invalid};
 use super::infer::{self, Notes, ObjectShape, Shape};
 use super::objects::Merged;
 use super::schema::Plan;
+use super::{Inline, Lowerer};
 use crate::diag::Pointer;
 use crate::model::{TypeKind, TypeRef, UnionVariant};
 use crate::names::{self, Scope};

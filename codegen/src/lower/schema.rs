@@ -3,10 +3,10 @@
 //! [`define`](Lowerer::define). Both start from the schema's [`Shape`](super::infer::Shape)
 //! and make a [`Plan`]: a type without a name, or what a named type is built from.
 
-use super::{Inline, Lowerer, SCHEMAS};
 use super::extensions::{CaseInsensitive, Flex, Invalid, TimestampFormats, has};
 use super::infer::{self, Shape, StrFormat};
 use super::objects::Merged;
+use super::{Inline, Lowerer, SCHEMAS};
 use crate::diag::Pointer;
 use crate::model::{TypeDef, TypeKind, TypeRef};
 use crate::names;

@@ -93,28 +93,19 @@ pub(super) fn output_number_enum(
             _ => Literal::f64_unsuffixed(v.value.as_f64().unwrap_or_default()),
         })
         .collect();
-    let (repr, derives, from_value) = if integer {
+    let (repr, derives) = if integer {
         (
             quote!(i64),
             quote!(#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]),
-            quote! {
-                match value {
-                    #( #literals => Self::#vnames, )*
-                    other => Self::#fallback(other),
-                }
-            },
         )
     } else {
-        (
-            quote!(f64),
-            quote!(#[derive(Clone, Copy, Debug, PartialEq)]),
-            quote! {
-                match value {
-                    #( v if v == #literals => Self::#vnames, )*
-                    other => Self::#fallback(other),
-                }
-            },
-        )
+        (quote!(f64), quote!(#[derive(Clone, Copy, Debug, PartialEq)]))
+    };
+    let from_value = quote! {
+        match value {
+            #( #literals => Self::#vnames, )*
+            other => Self::#fallback(other),
+        }
     };
     quote! {
         #doc
