@@ -99,7 +99,10 @@ pub(super) fn output_number_enum(
             quote!(#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]),
         )
     } else {
-        (quote!(f64), quote!(#[derive(Clone, Copy, Debug, PartialEq)]))
+        (
+            quote!(f64),
+            quote!(#[derive(Clone, Copy, Debug, PartialEq)]),
+        )
     };
     let from_value = quote! {
         match value {
