@@ -43,9 +43,45 @@ pub struct Server {
     pub name: String,
     /// Kebab-case name for command lines and configuration (`us-cloud1-production`).
     pub slug: String,
-    /// The base URL, without a trailing slash.
+    /// The base URL with the variables' defaults, without a trailing slash.
     pub url: String,
+    /// The URL as the spec writes it (`https://{region}.example.com/v1`; a scheme-relative
+    /// `//host` given `https:`), without a trailing slash; the same as `url` without variables.
+    pub template: String,
+    /// What the generated client makes of it.
+    pub kind: ServerKind,
+    /// The variables of `template`, in spec order.
+    pub variables: Vec<ServerVariable>,
+    /// Rust name of the struct that sets the variables (`RegionExampleComUrl`), when there are.
+    pub url_type: Option<String>,
     /// The server's description.
+    pub description: Option<String>,
+}
+
+/// What the generated client makes of a server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    /// An absolute URL (with its variables' defaults): a variant of `Environment`.
+    Environment,
+    /// A URL whose variables' defaults do not make an absolute URL: only its `url_type`.
+    Template,
+    /// A relative URL (`/v1`), resolved against a URL the user gives (`Client::with_host`).
+    Relative,
+}
+
+/// A variable of a server URL (`{region}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerVariable {
+    /// The name in the URL template.
+    pub wire: String,
+    /// Rust field name (its setter is `with_{name}`).
+    pub name: String,
+    /// The default value.
+    pub default: String,
+    /// For an enumerated variable, the string enum of its values (a named type of the model)
+    /// and the variant of the default; `None` for a free one (a `String`).
+    pub values: Option<(String, String)>,
+    /// The spec's description.
     pub description: Option<String>,
 }
 
@@ -371,9 +407,14 @@ pub struct Operation {
     pub path_parts: Vec<PathPart>,
     /// `x-aqua-path-variants`: other paths, for the servers whose URL path is theirs.
     pub path_variants: Vec<PathVariant>,
-    /// Whether the operation's own `servers` are the hosts' roots: its path is relative to the
-    /// origin of the client's base URL, not to the base URL.
+    /// Whether the operation's own `servers` (or its path item's) are elsewhere than the
+    /// document's: its path (`path_parts`, which then start with the server's path) is
+    /// relative to the origin of the client's base URL, not to the base URL.
     pub at_origin: bool,
+    /// The origin of the operation's own server when it is on another host than the
+    /// document's servers (`https://uploads.github.com`; `at_origin` is then true): the
+    /// request goes there when the client's base URL is one of the document's servers.
+    pub host: Option<String>,
     /// Whether the operation says `security: []` (no credentials are sent).
     pub no_auth: bool,
     /// The operation's own `security`, when it differs from the document's.

@@ -1,5 +1,5 @@
 //! Tests of the transport over real HTTP on 127.0.0.1: OAuth client credentials, requests
-//! without auth and at the origin, form bodies.
+//! without auth, at the origin and on an operation's own host, form bodies.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -326,6 +326,36 @@ async fn requests_at_the_origin_with_a_form_and_accept() {
         Some("application/x-www-form-urlencoded")
     );
     assert_eq!(request.body, b"name=a+b&note=x%26y%3Dz");
+}
+
+#[tokio::test]
+async fn an_operation_on_its_own_host_goes_there_from_a_documented_server_only() {
+    let ok = |_: &Recorded| respond(204, "text/plain", "");
+    let (api, uploads) = (Server::start(ok).await, Server::start(ok).await);
+    let host: &'static str = Box::leak(uploads.url("").into_boxed_str());
+    let send = |base: String, host: &'static str| async move {
+        let core = ClientCore::new(&base, Auth::None, "t/1", ClientConfig::default()).unwrap();
+        core.request_on_host(
+            Method::POST,
+            "/files/up".into(),
+            "upload",
+            host,
+            &["http://127.0.0.1:{port}/v2", "/api"],
+        )
+        .send_empty::<Value>()
+        .await
+        .unwrap();
+    };
+    // The base URL is one of the document's servers: the operation's host.
+    send(api.url("/v2"), host).await;
+    send(api.url("/api"), host).await;
+    assert_eq!(uploads.requests_to("/files/up").len(), 2);
+    // Any other base URL: its origin, at the server's path.
+    send(api.url("/v3"), host).await;
+    // A loopback client never sends off the machine, documented or not.
+    send(api.url("/v2"), "https://uploads.example.com").await;
+    assert_eq!(api.requests_to("/files/up").len(), 2);
+    assert_eq!(uploads.requests().len(), 2);
 }
 
 #[test]

@@ -43,7 +43,7 @@ mod test_server;
 
 pub use client::{
     ApiKeyLocation, Auth, ClientConfig, ClientCore, ConfigError, RawResponse, Request, Requirement,
-    Security, TokenError, TokenSource, UnknownEnvironment,
+    Security, TokenError, TokenSource, UnknownEnvironment, resolve_base_url,
 };
 pub use download::{Download, DownloadError};
 pub use error::{ApiError, AuthError, DecodeError, Error, ErrorBody, StatusError, TransportError};

@@ -7,6 +7,7 @@ mod examples;
 mod http;
 mod lifecycle;
 mod security;
+mod servers;
 mod support;
 mod tidy;
 mod wire;

@@ -26,8 +26,23 @@ pub(super) fn emit_client_struct(api: &Api) -> TokenStream {
     }
 }
 
-/// The constructors and accessors of `impl Client`.
-pub(super) fn emit_client_constructors() -> TokenStream {
+/// The constructors and accessors of `impl Client` (with `with_host` when the spec has a
+/// relative server).
+pub(super) fn emit_client_constructors(api: &Api) -> TokenStream {
+    let with_host = super::environment::relative_server(api).map(|s| {
+        let template = &s.url;
+        let doc = format!(
+            " A client for the spec's server `{template}`, which is relative to where the spec is served:\n the base URL is `{template}` resolved against `url` (the URL the spec is served from, or the\n host's, such as `https://api.example.com`), as a browser resolves a link. The rules of\n [`with_base_url`](Self::with_base_url) apply to the result."
+        );
+        let doc_lines = doc.lines().map(|l| quote!(#[doc = #l]));
+        quote! {
+            #( #doc_lines )*
+            pub fn with_host(url: &str, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
+                let base_url = ::aqua_runtime::resolve_base_url(url, #template)?;
+                Self::with_config(&base_url, credentials, ::aqua_runtime::ClientConfig::default())
+            }
+        }
+    });
     quote! {
         /// A client for a documented environment with the default configuration.
         pub fn new(environment: Environment, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
@@ -39,6 +54,8 @@ pub(super) fn emit_client_constructors() -> TokenStream {
         pub fn with_base_url(base_url: &str, credentials: Credentials) -> Result<Self, ::aqua_runtime::ConfigError> {
             Self::with_config(base_url, credentials, ::aqua_runtime::ClientConfig::default())
         }
+
+        #with_host
 
         /// A client with explicit timeouts and other settings.
         pub fn with_config(base_url: &str, credentials: Credentials, config: ::aqua_runtime::ClientConfig) -> Result<Self, ::aqua_runtime::ConfigError> {
@@ -100,6 +117,13 @@ pub(super) fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
         let text = format!(" {text}");
         quote!(#[doc = ""] #[doc = #text])
     });
+    let host = op.host.as_ref().map(|host| {
+        let text = format!(
+            " Sent to `{host}`, the operation's own server, when the client's base URL is one of the spec's\n servers; otherwise (a proxy, a local test server) to the origin of the client's base URL."
+        );
+        let lines = text.lines().map(|l| quote!(#[doc = #l]));
+        quote!(#[doc = ""] #( #lines )*)
+    });
     let see = format!(
         " Returns a [`{}`] request: await it, or set its optional inputs first.",
         op.builder_name
@@ -113,6 +137,7 @@ pub(super) fn emit_client_method(api: &Api, op: &Operation) -> TokenStream {
 
         #summary
         #auth
+        #host
         #[doc = ""]
         #[doc = #see]
         #deprecated

@@ -170,7 +170,7 @@ pub fn emit_unit(api: &Api, unit: Unit<'_>) -> TokenStream {
         Unit::ErrorType => error::emit_error(api),
         Unit::ClientStruct => client::emit_client_struct(api),
         Unit::Open(_) | Unit::Close(_) | Unit::ServerUses => TokenStream::new(),
-        Unit::ClientConstructors => client::emit_client_constructors(),
+        Unit::ClientConstructors => client::emit_client_constructors(api),
         Unit::ClientMethod(op) => client::emit_client_method(api, op),
         Unit::Builder(op) => builder::emit_builder(api, op),
         Unit::Type(def) => types::emit_type(api, def),

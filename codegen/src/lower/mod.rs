@@ -85,6 +85,7 @@ const RESERVED_METHODS: &[&str] = &[
     "builder",
     "base_url",
     "with_base_url",
+    "with_host",
     "with_config",
     "core",
     "inner",

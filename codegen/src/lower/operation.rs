@@ -10,7 +10,7 @@ use super::extensions::{Extension, VariantOf};
 use super::paths::VariantOp;
 use super::{Lowerer, join_docs};
 use crate::diag::{Pointer, Severity};
-use crate::model::{Method, Operation, Requirement, SecurityScheme, TypeRef};
+use crate::model::{Method, Operation, PathPart, Requirement, SecurityScheme, TypeRef};
 use crate::names;
 
 /// What the steps of lowering one operation share.
@@ -64,7 +64,6 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
             };
-            self.path_servers(item, &at_path);
             let methods = [
                 (Method::Get, "get", &item.get),
                 (Method::Put, "put", &item.put),
@@ -183,9 +182,13 @@ impl<'a> Lowerer<'a> {
 
     /// One operation: its own settings, then parameters, path, body, responses and poll.
     fn operation(&mut self, cx: &mut OperationContext<'a, '_>) -> Option<Operation> {
-        let (at_origin, no_auth, security) = self.operation_settings(cx);
+        let (no_auth, security) = self.operation_settings(cx);
+        let server = self.operation_server(cx);
         let mut params = self.params(cx);
-        let (path_parts, path_variants) = self.paths(cx, &mut params)?;
+        let (mut path_parts, path_variants) = self.paths(cx, &mut params)?;
+        if !server.prefix.is_empty() {
+            path_parts.insert(0, PathPart::Literal(server.prefix));
+        }
         let body = match &cx.op.request_body {
             None => None,
             Some(rb) => self.request_body(rb, &cx.at.push("requestBody"), cx, &params),
@@ -201,7 +204,8 @@ impl<'a> Lowerer<'a> {
             path: cx.path.to_owned(),
             path_parts,
             path_variants,
-            at_origin,
+            at_origin: server.at_origin,
+            host: server.host,
             no_auth,
             security,
             poll,
@@ -215,32 +219,16 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// What the operation says about itself: its `callbacks` (not generated: a warning), its `servers`
-    /// (whether its path is relative to the origin) and its `security` (whether it sends no
-    /// credentials, and its own requirement when it is not the document's).
-    fn operation_settings(
-        &mut self,
-        cx: &OperationContext<'a, '_>,
-    ) -> (bool, bool, Option<Requirement>) {
+    /// What the operation says about itself: its `callbacks` (not generated: a warning) and its
+    /// `security` (whether it sends no credentials, and its own requirement when it is not the
+    /// document's). Its `servers` are read by `operation_server`.
+    fn operation_settings(&mut self, cx: &OperationContext<'a, '_>) -> (bool, Option<Requirement>) {
         let (op, at) = (cx.op, &cx.at);
         if !op.callbacks.is_empty() {
             self.diags.warning(
                 at.push("callbacks"),
                 "callbacks are not generated: the client receives no callback requests; the operation is generated without them",
             );
-        }
-        let mut at_origin = false;
-        for (i, server) in op.servers.iter().enumerate() {
-            let url = server.url.trim_end_matches('/');
-            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-            if rest.contains('/') || server.url.contains('{') {
-                self.diags.error(
-                    at.push("servers").push(i),
-                    "per-operation `servers` are supported only as host roots (such as `https://rest.zuora.com`): the path is then sent to the origin of the client's base URL",
-                );
-            } else {
-                at_origin = true;
-            }
         }
         let no_auth = op.security.as_ref().is_some_and(|s| s.is_empty());
         let security = match &op.security {
@@ -249,7 +237,7 @@ impl<'a> Lowerer<'a> {
                 .filter(|own| Some(own) != cx.requirement),
             _ => None,
         };
-        (at_origin, no_auth, security)
+        (no_auth, security)
     }
 }
 

@@ -1,4 +1,4 @@
-//! Path templates (`/jobs/{id}`), `x-aqua-path-variants`, path items' `servers`, and operations
+//! Path templates (`/jobs/{id}`), `x-aqua-path-variants`, and operations
 //! that are `x-aqua-variant-of` another (its path on other servers).
 
 use std::collections::BTreeSet;
@@ -212,29 +212,6 @@ pub(super) struct VariantOp<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    /// Checks a path item's `servers`: each must be one of the document's servers (they tell
-    /// other tools which servers serve the path; the generated client sends every request to
-    /// its own base URL).
-    pub(super) fn path_servers(&mut self, item: &PathItem, at_path: &Pointer) {
-        let known: Vec<&str> = self
-            .doc
-            .servers
-            .iter()
-            .map(|s| s.url.trim_end_matches('/'))
-            .collect();
-        for (i, server) in item.servers.iter().enumerate() {
-            let url = server.url.trim_end_matches('/');
-            if !known.contains(&url) {
-                self.diags.error(
-                    at_path.push("servers").push(i),
-                    format!(
-                        "per-path `servers` must be servers of the document, and `{url}` is not one"
-                    ),
-                );
-            }
-        }
-    }
-
     /// Makes `variant` a path variant of the operation it names in `x-aqua-variant-of`: for
     /// the server path its path item's `servers` share, the client sends its path template.
     pub(super) fn fold_variant(&mut self, ops: &mut [Operation], variant: &VariantOp<'a>) {

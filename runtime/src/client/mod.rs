@@ -43,7 +43,7 @@ pub use request::Request;
 pub use response::RawResponse;
 pub use security::{Requirement, Security};
 pub use tokens::{TokenError, TokenSource};
-pub use urls::validate_base_url;
+pub use urls::{resolve_base_url, validate_base_url};
 
 use auth::Scheme;
 use redirect::Follower;
@@ -205,6 +205,7 @@ impl ClientCore {
             headers: Vec::new(),
             body: None,
             at_origin: false,
+            host: None,
             authenticate: true,
             requirement: None,
             accept: "application/json",
@@ -223,6 +224,34 @@ impl ClientCore {
         Request {
             at_origin: true,
             ..self.request(method, path, operation)
+        }
+    }
+
+    /// Starts a request to `path` (already percent-encoded, starting with `/`; it includes
+    /// the path of the operation's server) for an operation served on another host than the
+    /// document's servers: at `host` (`https://uploads.example.com`: scheme, host and port)
+    /// when the client's base URL is one of `servers` (the document's server URLs as
+    /// written, `{variable}` standing for any text, relative ones matching by path), and
+    /// otherwise (a proxy, a local test server) at the origin of the client's base URL, as
+    /// [`request_at_origin`](Self::request_at_origin) does. A client whose base URL is on a
+    /// loopback host never sends to another host that is not: a local server's requests do
+    /// not leave the machine.
+    pub fn request_on_host(
+        &self,
+        method: Method,
+        path: String,
+        operation: &'static str,
+        host: &'static str,
+        servers: &[&str],
+    ) -> Request<'_> {
+        let base = &self.inner.base_url;
+        let documented = servers
+            .iter()
+            .any(|template| urls::is_server(template, base))
+            && (!urls::is_loopback_url(base) || urls::is_loopback_url(host));
+        Request {
+            host: documented.then_some(host),
+            ..self.request_at_origin(method, path, operation)
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct Request<'a> {
     pub(super) headers: Vec<(&'static str, String)>,
     pub(super) body: Option<Result<EncodedBody, String>>,
     pub(super) at_origin: bool,
+    /// The origin the request goes to instead of the client's (an operation's own host).
+    pub(super) host: Option<&'static str>,
     pub(super) authenticate: bool,
     pub(super) requirement: Option<Requirement>,
     pub(super) accept: &'static str,
@@ -176,10 +178,10 @@ impl<'a> Request<'a> {
     /// Checks the headers and encodes the body, once for all attempts.
     fn prepare<E>(self) -> Result<Prepared, Error<E>> {
         let inner = &self.core.inner;
-        let prefix = if self.at_origin {
-            &inner.origin
-        } else {
-            &inner.base_url
+        let prefix = match self.host {
+            Some(host) => host,
+            None if self.at_origin => &inner.origin,
+            None => &inner.base_url,
         };
         if let Some(problem) = self.problem {
             return Err(Error::invalid_request(problem));

@@ -44,10 +44,18 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         finish,
         docs: send_doc,
     } = response::response(op, &err_ty);
-    let start = if op.at_origin {
-        quote!(request_at_origin)
-    } else {
-        quote!(request)
+    let http_method = quote!(::aqua_runtime::Method::#http_method);
+    let start = match &op.host {
+        Some(host) => {
+            let mut servers: Vec<&str> = api.servers.iter().map(|s| s.template.as_str()).collect();
+            if servers.is_empty() {
+                // No server: OpenAPI's default is `/`.
+                servers.push("/");
+            }
+            quote!(request_on_host(#http_method, path, #op_id, #host, &[ #( #servers ),* ]))
+        }
+        None if op.at_origin => quote!(request_at_origin(#http_method, path, #op_id)),
+        None => quote!(request(#http_method, path, #op_id)),
     };
     let no_auth = match &op.security {
         _ if op.no_auth => quote!(.no_auth()),
@@ -85,7 +93,7 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
                 #( #checks )*
                 #( #segments )*
                 #path
-                let #mut_kw request = self.client.core.#start(::aqua_runtime::Method::#http_method, path, #op_id)#no_auth;
+                let #mut_kw request = self.client.core.#start #no_auth;
                 #( #sets )*
                 #( #body_code )*
                 #finish
