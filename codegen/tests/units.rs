@@ -510,4 +510,87 @@ components:
     Marker: {type: object, additionalProperties: false}
 ";
     insta::assert_snapshot!(units(spec, named("Marker")));
+const PING: &str = "
+paths:
+  /ping:
+    get:
+      operationId: ping
+      responses:
+        '204': {description: Up.}
+";
+
+#[test]
+fn servers_with_variables() {
+    let spec = format!(
+        "servers:
+  - url: https://{{region}}.api.example.com/{{basePath}}
+    description: The regional API.
+    variables:
+      region: {{enum: [eu-west-1, us-east-1], default: us-east-1, description: The region.}}
+      basePath: {{default: v2}}
+  - url: https://api.example.com
+{PING}"
+    );
+    insta::assert_snapshot!(units(&spec, |unit| matches!(unit, Unit::Environment)
+        || matches!(unit, Unit::Type(def) if def.name == "Region")));
+}
+
+#[test]
+fn a_relative_server() {
+    let spec = format!("servers:\n  - url: /api/v3\n{PING}");
+    insta::assert_snapshot!(units(&spec, |unit| matches!(
+        unit,
+        Unit::Environment | Unit::ClientConstructors
+    )));
+}
+
+#[test]
+fn no_servers() {
+    // OpenAPI's default server is `/`: the user gives the base URL.
+    insta::assert_snapshot!(units(PING, |unit| matches!(
+        unit,
+        Unit::Environment | Unit::ClientConstructors
+    )));
+}
+
+#[test]
+fn operations_with_servers_of_their_own() {
+    let spec = "
+servers:
+  - url: https://api.example.com/v1
+paths:
+  /health:
+    servers:
+      - url: /
+    get:
+      operationId: health
+      responses:
+        '204': {description: Up.}
+  /status:
+    get:
+      operationId: status
+      servers:
+        - url: https://api.example.com/v2
+      responses:
+        '204': {description: Up.}
+  /uploads:
+    post:
+      operationId: upload
+      servers:
+        - url: https://uploads.example.com/files
+        - url: https://uploads.eu.example.com/files
+      responses:
+        '201': {description: Stored.}
+  /items:
+    servers:
+      - url: https://api.example.com/v1
+    get:
+      operationId: listItems
+      responses:
+        '204': {description: Listed.}
+";
+    insta::assert_snapshot!(units(spec, |unit| matches!(
+        unit,
+        Unit::ClientMethod(_) | Unit::Builder(_)
+    )));
 }

@@ -169,7 +169,6 @@ impl<'a> Lowerer<'a> {
     /// The document's servers, in spec order (those that cannot be used are left out, each
     /// with a warning).
     pub(super) fn servers(&mut self) -> Vec<Server> {
-        let mut scope = Scope::default();
         let mut enums: Vec<VariableEnum> = Vec::new();
         let mut out: Vec<Server> = Vec::new();
         let doc = self.doc;
@@ -280,24 +279,37 @@ impl<'a> Lowerer<'a> {
                         .error(at.push(ServerName::NAME), "`x-aqua-name` must be a string");
                     continue;
                 }
-                None => template
-                    .split_once("://")
-                    .map_or(template.as_str(), |(_, rest)| rest)
-                    .to_owned(),
+                None => derived_name(&template, &pieces, has_https_twin(doc, &template)),
             };
-            let name = scope.claim(names::type_name(&raw_name));
-            let url_type =
-                (!variables.is_empty()).then(|| self.type_scope.claim(format!("{name}Url")));
+            // Named below, once every server is known.
             out.push(Server {
-                slug: name.to_kebab_case(),
-                name,
+                slug: String::new(),
+                name: names::type_name(&raw_name),
                 url,
                 template,
                 kind,
                 variables,
-                url_type,
+                url_type: None,
                 description: s.description.clone(),
             });
+        }
+        // Servers without variables claim their names first: `https://api.example.com` is
+        // `ApiExampleCom` even after `https://{region}.api.example.com`.
+        let mut scope = Scope::default();
+        let order = (0..out.len())
+            .filter(|&i| out[i].variables.is_empty())
+            .chain((0..out.len()).filter(|&i| !out[i].variables.is_empty()));
+        let order: Vec<usize> = order.collect();
+        for i in order {
+            let server = &mut out[i];
+            if server.kind == ServerKind::Relative {
+                continue;
+            }
+            server.name = scope.claim(std::mem::take(&mut server.name));
+            server.slug = server.name.to_kebab_case();
+            if !server.variables.is_empty() {
+                server.url_type = Some(self.type_scope.claim(format!("{}Url", server.name)));
+            }
         }
         out
     }
@@ -413,11 +425,11 @@ impl<'a> Lowerer<'a> {
     /// the origin of the client's base URL (its server is relative, or on a host of the
     /// document's servers) or on its own host, at its server's path.
     pub(super) fn operation_server(&mut self, cx: &OperationContext<'a, '_>) -> OperationServer {
-        let (servers, at) = if !cx.op.servers.is_empty() {
-            (&cx.op.servers, cx.at.push("servers").push(0))
+        let (servers, list_at) = if !cx.op.servers.is_empty() {
+            (&cx.op.servers, cx.at.push("servers"))
         } else if !cx.item.servers.is_empty() {
             let path_at = Pointer::root().push("paths").push(cx.path);
-            (&cx.item.servers, path_at.push("servers").push(0))
+            (&cx.item.servers, path_at.push("servers"))
         } else {
             return OperationServer::default();
         };
@@ -427,12 +439,30 @@ impl<'a> Lowerer<'a> {
         if doc.contains(&url) {
             return OperationServer::default();
         }
-        if first.url.contains('{') {
+        let own = self.own_server(&first.url, url, &doc, &list_at.push(0));
+        let differs = servers[1..].iter().any(|other| {
+            placement(&read_url(&other.url), &doc) != Some((own.prefix.clone(), own.host.clone()))
+        });
+        if own.at_origin && differs {
             self.diags.warning(
-                &at,
+                list_at.push(1),
                 format!(
-                    "the operation's server `{}` has variables: the operation is sent under the client's base URL",
+                    "only the first of the operation's servers is generated: it is sent to `{}` (at the client's origin, or on that host when the client's base URL is one of the document's servers), never to the others",
                     first.url
+                ),
+            );
+        }
+        own
+    }
+
+    /// Where an operation whose first server is `raw` (read as `url`), none of the
+    /// document's, is sent.
+    fn own_server(&mut self, raw: &str, url: Url, doc: &[Url], at: &Pointer) -> OperationServer {
+        if raw.contains('{') {
+            self.diags.warning(
+                at,
+                format!(
+                    "the operation's server `{raw}` has variables: the operation is sent under the client's base URL"
                 ),
             );
             return OperationServer::default();
@@ -440,55 +470,123 @@ impl<'a> Lowerer<'a> {
         let absolute = match url {
             Url::Invalid => {
                 self.diags.warning(
-                    &at,
+                    at,
                     format!(
-                        "the operation's server `{}` is not an http or https URL: the operation is sent under the client's base URL",
-                        first.url
+                        "the operation's server `{raw}` is not an http or https URL: the operation is sent under the client's base URL"
                     ),
                 );
                 return OperationServer::default();
             }
-            Url::Relative(path) if path.starts_with('/') => {
+            Url::Relative(ref path) if path.starts_with('/') => {
+                let (prefix, host) = placement(&url, doc).unwrap_or_default();
                 return OperationServer {
                     at_origin: true,
-                    prefix: path.trim_end_matches('/').to_owned(),
-                    host: None,
+                    prefix,
+                    host,
                 };
             }
             Url::Relative(_) => {
                 self.diags.warning(
-                    &at,
+                    at,
                     format!(
-                        "the operation's server `{}` is relative to the document's location, which the client does not know: the operation is sent under the client's base URL",
-                        first.url
+                        "the operation's server `{raw}` is relative to the document's location, which the client does not know: the operation is sent under the client's base URL"
                     ),
                 );
                 return OperationServer::default();
             }
             Url::NoScheme(u) => {
                 self.diags.warning(
-                    &at,
-                    format!(
-                        "the server URL `{}` has no scheme: generated as `{u}`",
-                        first.url
-                    ),
+                    at,
+                    format!("the server URL `{raw}` has no scheme: generated as `{u}`"),
                 );
                 u
             }
             Url::Absolute(u) => u,
         };
-        let (origin, path) = split_origin(&absolute);
-        let host = host_of(&absolute);
-        let on_doc_host = doc.iter().any(|d| match d {
-            Url::Absolute(u) | Url::NoScheme(u) => host_of(u) == host,
-            _ => false,
-        });
+        let (prefix, host) = placement(&Url::Absolute(absolute), doc).unwrap_or_default();
         OperationServer {
             at_origin: true,
-            prefix: path.to_owned(),
-            host: (!on_doc_host).then(|| origin.to_owned()),
+            prefix,
+            host,
         }
     }
+}
+
+/// Where the path of an operation whose server is `url` goes, without variables: the server's
+/// path to put before it, and its own origin when it is on another host than the document's
+/// servers (`doc`); `None` for a server that is not placed so (variables, another scheme, a
+/// path relative to the document's location).
+fn placement(url: &Url, doc: &[Url]) -> Option<(String, Option<String>)> {
+    match url {
+        Url::Relative(path) if path.starts_with('/') && !path.contains('{') => {
+            Some((path.trim_end_matches('/').to_owned(), None))
+        }
+        Url::Absolute(u) | Url::NoScheme(u) if !u.contains('{') => {
+            let (origin, path) = split_origin(u);
+            let host = host_of(u);
+            let on_doc_host = doc.iter().any(|d| match d {
+                Url::Absolute(d) | Url::NoScheme(d) => host_of(d) == host,
+                _ => false,
+            });
+            Some((path.to_owned(), (!on_doc_host).then(|| origin.to_owned())))
+        }
+        _ => None,
+    }
+}
+
+/// The name of a server without `x-aqua-name`: its URL without the scheme and the
+/// variables (`https://{region}.api.example.com` → `api.example.com`), or the variables'
+/// names when that leaves nothing; an `http` server whose name an `https` server of the
+/// document also has (`https_twin`) gets the suffix `http`.
+fn derived_name(template: &str, pieces: &[Piece<'_>], https_twin: bool) -> String {
+    let literal: String = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Literal(l) => *l,
+            Piece::Variable(_) => " ",
+        })
+        .collect();
+    let rest = literal
+        .split_once("://")
+        .map_or(literal.as_str(), |(_, rest)| rest);
+    let mut name = if rest.chars().any(|c| c.is_ascii_alphanumeric()) {
+        rest.to_owned()
+    } else {
+        let vars: Vec<&str> = pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Variable(v) => Some(*v),
+                Piece::Literal(_) => None,
+            })
+            .collect();
+        vars.join(" ")
+    };
+    if https_twin
+        && template
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+    {
+        name.push_str(" http");
+    }
+    name
+}
+
+/// Whether another server of the document has the same URL as `template` but for an
+/// `https` scheme where `template` has `http` (then `template`'s derived name gets a suffix).
+fn has_https_twin(doc: &openapiv3::OpenAPI, template: &str) -> bool {
+    let Some(rest) = template
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("http://"))
+        .map(|_| &template[7..])
+    else {
+        return false;
+    };
+    doc.servers.iter().any(|s| {
+        s.url
+            .get(..8)
+            .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+            && s.url[8..].trim_end_matches('/') == rest
+    })
 }
 
 /// The string enum of an enumerated server variable.
