@@ -33,12 +33,20 @@ fn emit_enum(api: &Api) -> TokenStream {
         .filter(|s| s.kind == ServerKind::Environment)
         .collect();
     if servers.is_empty() {
-        let doc = match relative_server(api) {
-            Some(s) => format!(
+        let template = api
+            .servers
+            .iter()
+            .find_map(|s| s.url_type.as_ref().map(|t| (s, t)));
+        let doc = match (relative_server(api), template) {
+            (Some(s), _) => format!(
                 " The spec documents no absolute server: its server `{}` is relative to where the spec is served, see [`Client::with_host`]. Any base URL can be given to [`Client::with_base_url`].",
                 s.template
             ),
-            None => {
+            (None, Some((s, t))) => format!(
+                " The spec documents no absolute server: set the variables of its server `{}` with [`{t}`], and give its URL to [`Client::with_base_url`].",
+                s.template
+            ),
+            (None, None) => {
                 " The spec documents no server: give the base URL to [`Client::with_base_url`]."
                     .to_owned()
             }

@@ -265,7 +265,7 @@ impl<'a> Lowerer<'a> {
                     self.diags.warning(
                         &at_url,
                         format!(
-                            "with its variables' defaults, the server URL `{}` is `{url}`, which is not an http or https URL: it is no `Environment` variant, only a type that sets its variables",
+                            "with its variables' defaults, the server URL `{}` is `{url}`, which is not a valid http or https URL: it is no `Environment` variant, only a type that sets its variables",
                             s.url
                         ),
                     );
