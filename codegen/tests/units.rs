@@ -594,3 +594,18 @@ paths:
         Unit::ClientMethod(_) | Unit::Builder(_)
     )));
 }
+
+#[test]
+fn a_server_path_whose_defaults_leave_braces_is_no_route() {
+    let spec = format!(
+        "servers:
+  - url: https://api.example.com/{{accountName}}/pricing
+    variables:
+      accountName: {{default: '{{accountName}}'}}
+  - url: https://api.example.com/v1
+{PING}"
+    );
+    let router = units(&spec, |unit| matches!(unit, Unit::ServerRouter));
+    assert!(router.contains("\"/v1/ping\""), "{router}");
+    assert!(!router.contains("accountName"), "{router}");
+}

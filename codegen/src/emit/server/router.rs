@@ -172,7 +172,8 @@ pub(in crate::emit) fn emit_server_router(api: &Api) -> TokenStream {
     let mut bases: Vec<String> = Vec::new();
     for s in &api.servers {
         let p = url_path(&s.url);
-        if !bases.contains(&p) {
+        // A path whose variables' defaults leave braces (`/{accountName}`) is no route.
+        if !bases.contains(&p) && !p.contains(['{', '}']) {
             bases.push(p);
         }
     }
