@@ -510,6 +510,8 @@ components:
     Marker: {type: object, additionalProperties: false}
 ";
     insta::assert_snapshot!(units(spec, named("Marker")));
+}
+
 const PING: &str = "
 paths:
   /ping:
