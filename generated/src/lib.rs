@@ -28,11 +28,6 @@
 //! kept in each enum's `Unknown` variant and encoded back unchanged, and values Zuora sends in
 //! several forms (`version`, `recordCount`, `startTime`, `format`) keep the form received.
 
-// The generated docs link to runtime items by absolute path (`[`Wait`](::aqua_runtime::wait::Wait)`),
-// which a standalone generated crate needs; this crate also re-exports those items at its root,
-// so rustdoc finds the explicit target redundant here, and only here.
-#![allow(rustdoc::redundant_explicit_links)]
-
 include!(concat!(env!("OUT_DIR"), "/aqua.rs"));
 
 /// The README's Rust blocks, compiled as this crate's doctests so that they cannot drift.

@@ -11,7 +11,11 @@ use crate::model::{Api, Operation, Param, Poll};
 
 /// The `User-Agent` constant and the `Client` struct.
 pub(super) fn emit_client_struct(api: &Api) -> TokenStream {
-    let title_doc = format!(" A client for {} (API version {}).", api.title, api.version);
+    let title_doc = format!(
+        " A client for {} (API version {}).",
+        super::doc_text::inline(&api.title),
+        super::doc_text::inline(&api.version)
+    );
     quote! {
         /// The `User-Agent` sent with every request: this crate's name and version.
         pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
@@ -202,7 +206,7 @@ fn emit_poll(op: &Operation, poll: &Poll) -> TokenStream {
         text_doc.push_str("\n\n");
         text_doc.push_str(d.trim());
     }
-    text_doc.push_str("\n\nSet the deadline, the intervals and a callback for status changes on the returned [`Wait`](::aqua_runtime::wait::Wait), then await it.");
+    text_doc.push_str("\n\nSet the deadline, the intervals and a callback for status changes on the returned [`aqua_runtime::wait::Wait`], then await it.");
     let doc = docs(Some(&text_doc), "");
     quote! {
         #doc

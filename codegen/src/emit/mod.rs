@@ -19,6 +19,7 @@
 mod builder;
 mod client;
 mod credentials;
+mod doc_text;
 mod environment;
 mod error;
 mod examples;

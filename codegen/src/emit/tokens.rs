@@ -12,11 +12,18 @@ pub(super) fn ident(name: &str) -> Ident {
 }
 
 /// One `#[doc]` attribute per line, as `///` comments desugar.
+///
+/// `text` comes from the spec and is made safe for rustdoc first ([`super::doc_text`]);
+/// `fallback` is ours.
 pub(super) fn docs(text: Option<&str>, fallback: &str) -> TokenStream {
-    let text = text
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .unwrap_or(fallback);
+    let safe;
+    let text = match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => {
+            safe = super::doc_text::markdown(t);
+            safe.as_str()
+        }
+        None => fallback,
+    };
     let lines = text.lines().map(|l| {
         let l = l.trim_end();
         if l.is_empty() {

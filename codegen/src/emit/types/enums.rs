@@ -27,7 +27,7 @@ pub(super) fn output_enum(
         quote! {
             #[doc = ""]
             #[doc = " Values are matched ignoring ASCII case: fields of this type are wrapped in"]
-            #[doc = " [`Caseless`](::aqua_runtime::Caseless), which keeps the spelling received."]
+            #[doc = " [`aqua_runtime::Caseless`], which keeps the spelling received."]
         }
     } else {
         quote!()

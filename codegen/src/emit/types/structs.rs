@@ -237,6 +237,32 @@ fn limit_checks(f: &Field) -> Vec<TokenStream> {
     out
 }
 
+/// The condition and the block of a check that is one `if COND { … }` without `else`.
+fn single_condition(check: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    let mut tokens: Vec<proc_macro2::TokenTree> = check.clone().into_iter().collect();
+    let is_if = matches!(tokens.first(), Some(proc_macro2::TokenTree::Ident(i)) if i == "if");
+    let then = match tokens.last() {
+        Some(proc_macro2::TokenTree::Group(g))
+            if g.delimiter() == proc_macro2::Delimiter::Brace =>
+        {
+            g.clone()
+        }
+        _ => return None,
+    };
+    if !is_if || tokens.len() < 3 {
+        return None;
+    }
+    tokens.pop();
+    let cond: TokenStream = tokens.into_iter().skip(1).collect();
+    // `if let …` and a condition that holds braces (a struct literal, a block) stay nested.
+    let plain = !cond.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "let",
+        proc_macro2::TokenTree::Group(g) => g.delimiter() == proc_macro2::Delimiter::Brace,
+        _ => false,
+    });
+    plain.then(|| (cond, proc_macro2::TokenTree::Group(then).into()))
+}
+
 /// Constructor, setters and `validate` of a struct sent in requests.
 fn emit_request_impl(
     api: &Api,
@@ -330,6 +356,16 @@ fn emit_request_impl(
         }
         Some(if f.required {
             quote! { { let value = &self.#n; #( #body )* } }
+        } else if let [check] = body.as_slice() {
+            // One check of an optional field: `if let Some(value) = … { if … }` would be two
+            // nested `if`s (clippy's `collapsible_if`), and let chains need edition 2024, which
+            // the crate that includes the code may not use.
+            match single_condition(check) {
+                Some((cond, then)) => quote! {
+                    if self.#n.as_ref().is_some_and(|value| #cond) #then
+                },
+                None => quote! { if let Some(value) = &self.#n { #check } },
+            }
         } else {
             quote! { if let Some(value) = &self.#n { #( #body )* } }
         })
