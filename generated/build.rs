@@ -31,11 +31,11 @@ fn main() -> ExitCode {
     };
     let out =
         PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("aqua.rs");
-    if std::fs::read_to_string(&out).ok().as_deref() != Some(code.as_str()) {
-        if let Err(e) = std::fs::write(&out, code) {
-            eprintln!("error: cannot write {}: {e}", out.display());
-            return ExitCode::FAILURE;
-        }
+    if std::fs::read_to_string(&out).ok().as_deref() != Some(code.as_str())
+        && let Err(e) = std::fs::write(&out, code)
+    {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }

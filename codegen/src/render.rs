@@ -110,10 +110,10 @@ fn print_units(
                 // The units were spaced on their own: space the seam between two of them.
                 let last = code[start..].lines().next_back();
                 let first = text.lines().next();
-                if let (Some(last), Some(first)) = (last, first) {
-                    if needs_blank_line(last, first) {
-                        code.push('\n');
-                    }
+                if let (Some(last), Some(first)) = (last, first)
+                    && needs_blank_line(last, first)
+                {
+                    code.push('\n');
                 }
                 code.push_str(&text);
             }

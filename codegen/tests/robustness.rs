@@ -497,19 +497,19 @@ fn apply_json(tree: &mut Value, pick: Index, m: &JsonMutation) {
                 map.shift_remove(&last);
             }
             Some(Value::Array(items)) => {
-                if let Ok(i) = last.parse::<usize>() {
-                    if i < items.len() {
-                        items.remove(i);
-                    }
+                if let Ok(i) = last.parse::<usize>()
+                    && i < items.len()
+                {
+                    items.remove(i);
                 }
             }
             _ => {}
         },
         JsonMutation::Rename(new) => {
-            if let Some(Value::Object(map)) = tree.pointer_mut(parent) {
-                if let Some(v) = map.shift_remove(&last) {
-                    map.insert(new.clone(), v);
-                }
+            if let Some(Value::Object(map)) = tree.pointer_mut(parent)
+                && let Some(v) = map.shift_remove(&last)
+            {
+                map.insert(new.clone(), v);
             }
         }
         JsonMutation::Scalar(v) => set(tree, &pointer, v.clone()),

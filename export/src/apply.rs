@@ -46,7 +46,7 @@ impl BatchSource for Source {
         let row = self.reader.next_row()?;
         if row.is_some() {
             self.rows += 1;
-            if self.rows % 1000 == 0 {
+            if self.rows.is_multiple_of(1000) {
                 self.progress.event(Event::Rows {
                     task: self.task.clone(),
                     object: self.object.clone(),

@@ -136,13 +136,12 @@ impl<D: Destination> Ctx<'_, D> {
                 let mut changes = vec![Change::RemoveJob(owned.clone())];
                 if let Some(Purpose::Window { object, index }) =
                     state.jobs.get(&owned).map(|j| &j.purpose)
+                    && let Some(mut doc) = state.objects.get(object).cloned()
                 {
-                    if let Some(mut doc) = state.objects.get(object).cloned() {
-                        if let Some(w) = doc.plan.as_mut().and_then(|p| p.windows.get_mut(*index)) {
-                            w.job = None;
-                        }
-                        changes.push(Change::Object(doc));
+                    if let Some(w) = doc.plan.as_mut().and_then(|p| p.windows.get_mut(*index)) {
+                        w.job = None;
                     }
+                    changes.push(Change::Object(doc));
                 }
                 Ok((changes, ()))
             })
@@ -245,22 +244,22 @@ impl<D: Destination> Ctx<'_, D> {
                     .to_owned()
             };
             let (partner, project) = (text("partner"), text("project"));
-            if let Some(last) = self.last_completed(&partner, &project).await? {
-                if last.name.as_deref() == Some(job.name.as_str()) {
-                    tracing::info!(
-                        task,
-                        job = last.id.as_deref().unwrap_or_default(),
-                        "the recorded submission is the session's last completed job: \
+            if let Some(last) = self.last_completed(&partner, &project).await?
+                && last.name.as_deref() == Some(job.name.as_str())
+            {
+                tracing::info!(
+                    task,
+                    job = last.id.as_deref().unwrap_or_default(),
+                    "the recorded submission is the session's last completed job: \
                          recovered without sending it again"
-                    );
-                    self.status(
-                        task,
-                        last.id.as_deref(),
-                        "found as the session's last completed job",
-                    );
-                    job.job_id = last.id;
-                    self.store.commit(vec![Change::Job(job.clone())]).await?;
-                }
+                );
+                self.status(
+                    task,
+                    last.id.as_deref(),
+                    "found as the session's last completed job",
+                );
+                job.job_id = last.id;
+                self.store.commit(vec![Change::Job(job.clone())]).await?;
             }
         }
         if job.job_id.is_none() {

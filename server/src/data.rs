@@ -356,7 +356,7 @@ impl Tenant {
         let new_invoice_values = values.clone();
         invoices.rows.push(Row::new(values, generation));
         // Every second change deletes an invoice (so the count still grows slowly).
-        if generation % 2 == 0 {
+        if generation.is_multiple_of(2) {
             delete_one(rng, invoices, generation);
         }
 

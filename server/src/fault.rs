@@ -169,7 +169,7 @@ fn parse_duration(text: &str) -> Result<Duration, FaultParseError> {
 
 fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

@@ -320,7 +320,7 @@ mod tests {
         let mut archive = zip::ZipArchive::new(io::Cursor::new(zipped)).unwrap();
         assert_eq!(archive.len(), 1);
         let mut entry = archive.by_index(0).unwrap();
-        assert_eq!(entry.name(), "x.csv");
+        assert_eq!(entry.name().unwrap(), "x.csv");
         let mut out = String::new();
         entry.read_to_string(&mut out).unwrap();
         assert_eq!(out, text);

@@ -231,12 +231,12 @@ pub(crate) fn parse(query: &str) -> Result<ParsedQuery, String> {
         columns
             .into_iter()
             .map(|(qualifier, name)| {
-                if let Some(q) = &qualifier {
-                    if !q.eq_ignore_ascii_case(schema.name) {
-                        return Err(format!(
-                            "`{q}.{name}`: joined objects are not supported by the local server"
-                        ));
-                    }
+                if let Some(q) = &qualifier
+                    && !q.eq_ignore_ascii_case(schema.name)
+                {
+                    return Err(format!(
+                        "`{q}.{name}`: joined objects are not supported by the local server"
+                    ));
                 }
                 schema
                     .field(&name)

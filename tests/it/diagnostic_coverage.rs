@@ -417,22 +417,20 @@ fn scan(tokens: &[Token], file: &str, out: &mut Vec<Template>) {
     while i < tokens.len() {
         let at = |k: usize| tokens.get(i + k);
         // `#[cfg(test)] item`: skip the attribute and the item.
-        if is_punct(at(0), '#') {
-            if let Some(attr) = group_of(at(1), '[') {
-                if is_ident(attr.first(), "cfg")
-                    && group_of(attr.get(1), '(').is_some_and(|a| is_ident(a.first(), "test"))
-                {
-                    i += 2;
-                    while i < tokens.len()
-                        && !is_punct(tokens.get(i), ';')
-                        && group_of(tokens.get(i), '{').is_none()
-                    {
-                        i += 1;
-                    }
-                    i += 1;
-                    continue;
-                }
+        if is_punct(at(0), '#')
+            && let Some(attr) = group_of(at(1), '[')
+            && is_ident(attr.first(), "cfg")
+            && group_of(attr.get(1), '(').is_some_and(|a| is_ident(a.first(), "test"))
+        {
+            i += 2;
+            while i < tokens.len()
+                && !is_punct(tokens.get(i), ';')
+                && group_of(tokens.get(i), '{').is_none()
+            {
+                i += 1;
             }
+            i += 1;
+            continue;
         }
         // `quote!(…)`: generated code, not the generator's messages.
         if (is_ident(at(0), "quote") || is_ident(at(0), "quote_spanned")) && is_punct(at(1), '!') {

@@ -212,11 +212,11 @@ fn generate(
     settings: &Settings,
 ) -> Generation {
     let _ = std::fs::remove_dir_all(dir);
-    if let Some(parent) = dir.parent() {
-        if let Err(e) = std::fs::create_dir_all(parent) {
-            let detail = format!("cannot create {}: {e}", parent.display());
-            return failed_generation(0.0, "not started", detail);
-        }
+    if let Some(parent) = dir.parent()
+        && let Err(e) = std::fs::create_dir_all(parent)
+    {
+        let detail = format!("cannot create {}: {e}", parent.display());
+        return failed_generation(0.0, "not started", detail);
     }
     let run = match generator {
         Generator::Aqua => Run::new(&tools.aqua_codegen)

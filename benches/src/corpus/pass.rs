@@ -307,12 +307,12 @@ pub fn summarize(records: &[Record], family: Family) -> Summary {
             _ => {}
         }
         for list in [&r.errors, &r.warnings] {
-            if let Some(first) = list.first() {
-                if list.iter().all(|d| d.kind == first.kind) {
-                    *alone
-                        .entry((first.severity, first.kind.as_str()))
-                        .or_default() += 1;
-                }
+            if let Some(first) = list.first()
+                && list.iter().all(|d| d.kind == first.kind)
+            {
+                *alone
+                    .entry((first.severity, first.kind.as_str()))
+                    .or_default() += 1;
             }
         }
         for d in r.errors.iter().chain(&r.warnings) {

@@ -9,10 +9,57 @@
 
 /// HTML tags that stay tags; any other `<name` is escaped as text (`List<String>`).
 const HTML_TAGS: &[&str] = &[
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div",
-    "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
-    "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strike", "strong", "sub",
-    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
     "var",
 ];
 
@@ -72,6 +119,10 @@ pub(super) fn markdown(text: &str) -> String {
     if let Some((ch, len)) = fence {
         out.push(std::iter::repeat_n(ch, len).collect());
     }
+    // Blank lines at the end say nothing (and `lines` would not see the last one again).
+    while out.last().is_some_and(|l| l.trim().is_empty()) {
+        out.pop();
+    }
     out.join("\n")
 }
 
@@ -125,12 +176,16 @@ pub(super) fn inline(line: &str) -> String {
                 let rest: String = chars[i + 1..].iter().take(64).collect();
                 if is_autolink(&rest) {
                     // Copied through to its `>`: nothing inside is rewritten.
-                    let gt = chars[i..].iter().position(|&c| c == '>').map_or(chars.len(), |p| i + p + 1);
+                    let gt = chars[i..]
+                        .iter()
+                        .position(|&c| c == '>')
+                        .map_or(chars.len(), |p| i + p + 1);
                     out.extend(&chars[i..gt]);
                     i = gt;
                     continue;
                 }
-                let tag_like = rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+                let tag_like =
+                    rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
                 if !tag_like || is_html_tag(&rest) {
                     out.push('<');
                 } else {
@@ -158,10 +213,10 @@ pub(super) fn inline(line: &str) -> String {
 fn is_link_start(chars: &[char], i: usize) -> bool {
     if chars.get(i + 1) == Some(&'`') {
         let run = run_len(chars, i + 1, '`');
-        if let Some(close) = find_run(chars, i + 1 + run, run) {
-            if chars.get(close + run) == Some(&']') {
-                return true;
-            }
+        if let Some(close) = find_run(chars, i + 1 + run, run)
+            && chars.get(close + run) == Some(&']')
+        {
+            return true;
         }
     }
     let mut depth = 0usize;
@@ -173,8 +228,7 @@ fn is_link_start(chars: &[char], i: usize) -> bool {
                 depth -= 1;
                 if depth == 0 {
                     let next = chars.get(j + 1);
-                    return matches!(next, Some('(' | '['))
-                        || (i == 0 && next == Some(&':'));
+                    return matches!(next, Some('(' | '[')) || (i == 0 && next == Some(&':'));
                 }
             }
             _ => {}
@@ -374,7 +428,10 @@ mod tests {
     fn code_blocks_become_text_blocks() {
         assert_eq!(markdown("a\n```\nlet x;\n```"), "a\n```text\nlet x;\n```");
         assert_eq!(markdown("```rust,no_run\nx\n```"), "```text\nx\n```");
-        assert_eq!(markdown("```json\n{\"a\": [1]}\n```"), "```json\n{\"a\": [1]}\n```");
+        assert_eq!(
+            markdown("```json\n{\"a\": [1]}\n```"),
+            "```json\n{\"a\": [1]}\n```"
+        );
         assert_eq!(markdown("```\nunclosed"), "```text\nunclosed\n```");
         assert_eq!(
             markdown("Example:\n\n    {\"a\": 1}\n      nested\n\nAfter."),
@@ -392,10 +449,16 @@ mod tests {
 
     #[test]
     fn brackets_that_are_not_links_are_escaped() {
-        assert_eq!(inline("see [the docs](https://x.io)"), "see [the docs](https://x.io)");
+        assert_eq!(
+            inline("see [the docs](https://x.io)"),
+            "see [the docs](https://x.io)"
+        );
         assert_eq!(inline("[ref][1] and [1]: no"), "[ref][1] and \\[1\\]: no");
         assert_eq!(inline("[1]: https://x.io"), "[1]: <https://x.io>");
-        assert_eq!(inline("a list [a, b] or ids[]"), "a list \\[a, b\\] or ids\\[\\]");
+        assert_eq!(
+            inline("a list [a, b] or ids[]"),
+            "a list \\[a, b\\] or ids\\[\\]"
+        );
         assert_eq!(inline("`[kept]` in code"), "`[kept]` in code");
         assert_eq!(inline("a ] alone"), "a \\] alone");
         assert_eq!(inline("[a [b] c](u)"), "[a \\[b\\] c](u)");
@@ -424,7 +487,12 @@ mod tests {
 
     #[test]
     fn plain_text_is_unchanged() {
-        for text in ["The job name (at most 32 characters).", "a \\[b\\]", "", "≤ 5 — ünï"] {
+        for text in [
+            "The job name (at most 32 characters).",
+            "a \\[b\\]",
+            "",
+            "≤ 5 — ünï",
+        ] {
             assert_eq!(markdown(text), text);
         }
     }

@@ -131,20 +131,21 @@ pub fn load(source: &SpecSource) -> Result<Loaded, Diagnostics> {
 
 fn read(source: &SpecSource) -> Result<Loaded, Diagnostics> {
     let mut builder = TreeBuilder::new(&source.text, false);
-    if let Ok(mut json) = builder.document() {
-        if builder.cut.is_empty() && supported_version(&json).is_ok() {
-            let mut warnings = Diagnostics::new(&source.name);
-            repair::repair(&mut json, &mut warnings);
-            if let Ok(openapi) = openapiv3::OpenAPI::deserialize(&json) {
-                let spans = SourceMap::of(&source.text);
-                warnings.locate(&spans);
-                return Ok(Loaded {
-                    json,
-                    openapi,
-                    spans,
-                    warnings,
-                });
-            }
+    if let Ok(mut json) = builder.document()
+        && builder.cut.is_empty()
+        && supported_version(&json).is_ok()
+    {
+        let mut warnings = Diagnostics::new(&source.name);
+        repair::repair(&mut json, &mut warnings);
+        if let Ok(openapi) = openapiv3::OpenAPI::deserialize(&json) {
+            let spans = SourceMap::of(&source.text);
+            warnings.locate(&spans);
+            return Ok(Loaded {
+                json,
+                openapi,
+                spans,
+                warnings,
+            });
         }
     }
     load_reporting(source)

@@ -272,34 +272,38 @@ fn schema(value: &mut Value, at: &Pointer, diags: &mut Diagnostics) {
         };
         let Some(v) = map.get_mut(&key) else { continue };
         let kat = at.push(&key);
-        if expect == Expect::Exclusive {
-            if let Value::Number(n) = v {
-                // OpenAPI 3.1 (JSON Schema 2020-12): the bound itself.
-                let n = n.clone();
-                let bound = if key == "exclusiveMinimum" {
-                    "minimum"
-                } else {
-                    "maximum"
-                };
-                diags.warning(
-                    &kat,
-                    format!("`{key}: {n}` is OpenAPI 3.1's form: read as `{bound}: {n}` with `{key}: true`"),
-                );
-                *v = Value::Bool(true);
-                map.insert(bound.to_owned(), Value::Number(n));
-                continue;
-            }
+        if expect == Expect::Exclusive
+            && let Value::Number(n) = v
+        {
+            // OpenAPI 3.1 (JSON Schema 2020-12): the bound itself.
+            let n = n.clone();
+            let bound = if key == "exclusiveMinimum" {
+                "minimum"
+            } else {
+                "maximum"
+            };
+            diags.warning(
+                &kat,
+                format!(
+                    "`{key}: {n}` is OpenAPI 3.1's form: read as `{bound}: {n}` with `{key}: true`"
+                ),
+            );
+            *v = Value::Bool(true);
+            map.insert(bound.to_owned(), Value::Number(n));
+            continue;
         }
-        if key == "type" {
-            if let Some(t) = type_list(v) {
-                diags.warning(
-                    &kat,
-                    format!("`type: {v}` is OpenAPI 3.1's form: read as `type: {t}` with `nullable: true`"),
-                );
-                *v = Value::String(t);
-                map.insert("nullable".to_owned(), Value::Bool(true));
-                continue;
-            }
+        if key == "type"
+            && let Some(t) = type_list(v)
+        {
+            diags.warning(
+                &kat,
+                format!(
+                    "`type: {v}` is OpenAPI 3.1's form: read as `type: {t}` with `nullable: true`"
+                ),
+            );
+            *v = Value::String(t);
+            map.insert("nullable".to_owned(), Value::Bool(true));
+            continue;
         }
         match fix(expect, v) {
             Fix::Keep => {}

@@ -77,14 +77,13 @@ pub(super) fn break_cycles(types: &mut BTreeMap<String, TypeDef>) {
             if component.get(target.as_str()) != Some(&own) {
                 continue;
             }
-            if reaches(types, &component, own, &target, &name) {
-                if let Some(TypeDef {
+            if reaches(types, &component, own, &target, &name)
+                && let Some(TypeDef {
                     kind: TypeKind::Struct { fields, .. },
                     ..
                 }) = types.get_mut(&name)
-                {
-                    fields[i].boxed = true;
-                }
+            {
+                fields[i].boxed = true;
             }
         }
     }

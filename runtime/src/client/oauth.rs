@@ -182,14 +182,16 @@ impl OAuth {
                 .unwrap_or_else(|| "the token endpoint's answer has no `access_token`".into());
             return Err(self.refusal(status, message));
         };
-        if let Some(kind) = json.get("token_type").and_then(serde_json::Value::as_str) {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                let kind: String = kind.chars().take(40).collect();
-                return Err(self.refusal(
-                    status,
-                    format!("the token endpoint issued a `{kind}` token; only bearer tokens are supported"),
-                ));
-            }
+        if let Some(kind) = json.get("token_type").and_then(serde_json::Value::as_str)
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            let kind: String = kind.chars().take(40).collect();
+            return Err(self.refusal(
+                status,
+                format!(
+                    "the token endpoint issued a `{kind}` token; only bearer tokens are supported"
+                ),
+            ));
         }
         let lifetime = json
             .get("expires_in")

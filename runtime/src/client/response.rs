@@ -111,20 +111,18 @@ impl Prepared {
         };
         let raw = &read.raw;
         let value: T = raw.json().map_err(fail)?;
-        if let Some(check) = looks_successful {
-            if !check(&value) {
-                if let Ok(body) = serde_json::from_slice::<E>(&raw.body) {
-                    if body.is_error() {
-                        return Err(fail(Error::Api(Box::new(ApiError {
-                            operation: raw.operation,
-                            status: raw.status,
-                            body,
-                            request_id: read.request_id,
-                            attempts: 1,
-                        }))));
-                    }
-                }
-            }
+        if let Some(check) = looks_successful
+            && !check(&value)
+            && let Ok(body) = serde_json::from_slice::<E>(&raw.body)
+            && body.is_error()
+        {
+            return Err(fail(Error::Api(Box::new(ApiError {
+                operation: raw.operation,
+                status: raw.status,
+                body,
+                request_id: read.request_id,
+                attempts: 1,
+            }))));
         }
         Ok(value)
     }
@@ -252,10 +250,10 @@ async fn read_body<E>(
         status,
         limit: max,
     };
-    if let Some(len) = response.content_length() {
-        if len > max as u64 {
-            return Err(too_large(len as usize));
-        }
+    if let Some(len) = response.content_length()
+        && len > max as u64
+    {
+        return Err(too_large(len as usize));
     }
     // A body that arrives in one chunk (most JSON answers) is kept as it is, without a copy.
     let mut chunks: Vec<bytes::Bytes> = Vec::new();

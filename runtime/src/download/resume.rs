@@ -196,22 +196,22 @@ fn check_partial(
         )));
     }
     let length = end - start + 1;
-    if let Some(announced) = header_text(headers, CONTENT_LENGTH) {
-        if announced.parse::<u64>().ok() != Some(length) {
-            return Err(refuse(format!(
-                "the partial response's Content-Length ({announced}) does not match its range"
-            )));
-        }
+    if let Some(announced) = header_text(headers, CONTENT_LENGTH)
+        && announced.parse::<u64>().ok() != Some(length)
+    {
+        return Err(refuse(format!(
+            "the partial response's Content-Length ({announced}) does not match its range"
+        )));
     }
     if header_text(headers, CONTENT_ENCODING).is_some_and(|v| !v.eq_ignore_ascii_case("identity")) {
         return Err(refuse("the partial response is encoded".to_owned()));
     }
-    if let (Some(expected), Some(got)) = (etag, headers.get(ETAG)) {
-        if expected != got {
-            return Err(refuse(
-                "the file changed: the partial response has another ETag".to_owned(),
-            ));
-        }
+    if let (Some(expected), Some(got)) = (etag, headers.get(ETAG))
+        && expected != got
+    {
+        return Err(refuse(
+            "the file changed: the partial response has another ETag".to_owned(),
+        ));
     }
     Ok(end + 1)
 }

@@ -96,13 +96,13 @@ impl Download {
         read?;
         let file = tokio::fs::File::from_std(file.map_err(io_error(path))?);
         // A body of the wrong length is refused before paying for its sync.
-        if let Some(expected) = self.expected {
-            if written != expected {
-                return Err(DownloadError::Truncated {
-                    expected,
-                    received: written,
-                });
-            }
+        if let Some(expected) = self.expected
+            && written != expected
+        {
+            return Err(DownloadError::Truncated {
+                expected,
+                received: written,
+            });
         }
         // The guarantee: the writeback started along the way only leaves it less to do.
         file.sync_all().await.map_err(io_error(path))?;

@@ -68,10 +68,10 @@ impl Download {
 pub(super) fn ends_early(error: &reqwest::Error) -> bool {
     let mut source = std::error::Error::source(error);
     while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<io::Error>() {
-            if io.kind() == io::ErrorKind::UnexpectedEof {
-                return true;
-            }
+        if let Some(io) = s.downcast_ref::<io::Error>()
+            && io.kind() == io::ErrorKind::UnexpectedEof
+        {
+            return true;
         }
         source = s.source();
     }

@@ -21,7 +21,7 @@ pub(super) const TOKEN_STREAM: u64 = 0x70CE_4A11_D0C5_EED5;
 /// credentials never authenticate.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() % 4 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
         return None;
     }
     let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();

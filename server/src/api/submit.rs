@@ -112,13 +112,13 @@ impl Simulator {
                 );
             }
         }
-        if let Some(offset) = body.offset {
-            if !(0..=3600).contains(&offset) {
-                return aqua(
-                    "90005",
-                    format!("Invalid offset {offset}: it must be between 0 and 3600 seconds"),
-                );
-            }
+        if let Some(offset) = body.offset
+            && !(0..=3600).contains(&offset)
+        {
+            return aqua(
+                "90005",
+                format!("Invalid offset {offset}: it must be between 0 and 3600 seconds"),
+            );
         }
         let incremental_from = match &body.incremental_time {
             None => None,
@@ -183,13 +183,13 @@ impl Simulator {
                 .name
                 .as_ref()
                 .map_or_else(|| format!("#{}", i + 1), |n| format!("`{n}`"));
-            if let Some(name) = &q.name {
-                if !names.insert(name.clone()) {
-                    return aqua(
-                        "90005",
-                        format!("Duplicate query name {label}: query names must be unique"),
-                    );
-                }
+            if let Some(name) = &q.name
+                && !names.insert(name.clone())
+            {
+                return aqua(
+                    "90005",
+                    format!("Duplicate query name {label}: query names must be unique"),
+                );
             }
             let parsed = match query::parse(&q.query) {
                 Ok(parsed) => parsed,
@@ -289,20 +289,20 @@ impl Simulator {
         let mut state = self.lock();
         self.advance(&mut state, now);
         let fingerprint = serde_json::to_value(&input.body).unwrap_or_default();
-        if let Some(key) = &input.idempotency_key {
-            if let Some((body, id)) = state.idempotency.get(key) {
-                if *body != fingerprint {
-                    return Reply::Json(
-                        StatusCode::CONFLICT,
-                        v1_error(
-                            50000030,
-                            "The Idempotency-Key was already used with another request body",
-                        ),
-                    );
-                }
-                if let Some(job) = state.jobs.get(id) {
-                    return Reply::Ok(self.view(job, self.phase(job, now)));
-                }
+        if let Some(key) = &input.idempotency_key
+            && let Some((body, id)) = state.idempotency.get(key)
+        {
+            if *body != fingerprint {
+                return Reply::Json(
+                    StatusCode::CONFLICT,
+                    v1_error(
+                        50000030,
+                        "The Idempotency-Key was already used with another request body",
+                    ),
+                );
+            }
+            if let Some(job) = state.jobs.get(id) {
+                return Reply::Ok(self.view(job, self.phase(job, now)));
             }
         }
         if let Some(refusal) = self.concurrency_refusal(&state, &input.body, now) {

@@ -201,7 +201,7 @@ async fn zip_and_gzip_unpack_to_the_same_csv() {
                 let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
                 assert_eq!(archive.len(), 1);
                 let mut entry = archive.by_index(0).unwrap();
-                assert_eq!(entry.name(), "P.csv");
+                assert_eq!(entry.name().unwrap(), "P.csv");
                 let mut text = String::new();
                 entry.read_to_string(&mut text).unwrap();
                 text

@@ -428,10 +428,10 @@ async fn call(client: &Client, row: &Row, setup: &Setup, dir: &Path) -> Result<O
                     if Some(n) != expected || bytes.len() as u64 != n {
                         return Err(format!("{n} bytes saved, Content-Length {expected:?}"));
                     }
-                    if let Some(reference) = &setup.reference {
-                        if &bytes != reference {
-                            return Err("the saved file differs from the reference".into());
-                        }
+                    if let Some(reference) = &setup.reference
+                        && &bytes != reference
+                    {
+                        return Err("the saved file differs from the reference".into());
                     }
                     Ok(Outcome::Ok)
                 }

@@ -102,7 +102,7 @@ async fn one_call(
         let known: Option<(String, String)> = {
             let submitted = truth.submitted.lock().expect("lock");
             let len = submitted.len() as u64;
-            (len > 0 && pick.next() % 3 != 0).then(|| {
+            (len > 0 && !pick.next().is_multiple_of(3)).then(|| {
                 let i = (pick.next() % len) as usize;
                 submitted
                     .iter()

@@ -134,13 +134,12 @@ fn setter_arg(api: &Api, t: &TypeRef, value: &Ident) -> (TokenStream, TokenStrea
                 | TypeRef::Caseless(_)
         )
     }
-    if let TypeRef::Named(n) = t {
-        if let Some(TypeKind::Alias(target)) = api.types.get(n).map(|d| &d.kind) {
-            if takes_into(target) {
-                let ty = rust_type(t);
-                return (quote!(impl Into<#ty>), quote!(#value.into()));
-            }
-        }
+    if let TypeRef::Named(n) = t
+        && let Some(TypeKind::Alias(target)) = api.types.get(n).map(|d| &d.kind)
+        && takes_into(target)
+    {
+        let ty = rust_type(t);
+        return (quote!(impl Into<#ty>), quote!(#value.into()));
     }
     match t {
         t if takes_into(t) => {
@@ -341,15 +340,15 @@ fn emit_request_impl(
             let fmt = format!("`{wire}`: {{e}}");
             body.push(quote!(value.validate().map_err(|e| format!(#fmt))?;));
         }
-        if let TypeRef::Vec(inner) = &f.ty {
-            if is_request_struct(api, inner) {
-                let fmt = format!("`{wire}[{{i}}]`: {{e}}");
-                body.push(quote! {
-                    for (i, item) in value.iter().enumerate() {
-                        item.validate().map_err(|e| format!(#fmt))?;
-                    }
-                });
-            }
+        if let TypeRef::Vec(inner) = &f.ty
+            && is_request_struct(api, inner)
+        {
+            let fmt = format!("`{wire}[{{i}}]`: {{e}}");
+            body.push(quote! {
+                for (i, item) in value.iter().enumerate() {
+                    item.validate().map_err(|e| format!(#fmt))?;
+                }
+            });
         }
         if body.is_empty() {
             return None;
