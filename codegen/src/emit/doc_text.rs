@@ -65,6 +65,8 @@ const HTML_TAGS: &[&str] = &[
 
 /// A description (several lines of CommonMark) made safe for rustdoc.
 pub(super) fn markdown(text: &str) -> String {
+    // A bare carriage return is no line end for rustc: it refuses it in a doc comment.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let lines: Vec<&str> = text.lines().collect();
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut fence: Option<(char, usize)> = None;
@@ -129,7 +131,10 @@ pub(super) fn markdown(text: &str) -> String {
 /// One line of text outside code blocks: code spans kept, the rest escaped (see the module).
 pub(super) fn inline(line: &str) -> String {
     let mut out = String::with_capacity(line.len() + 8);
-    let chars: Vec<char> = line.chars().collect();
+    let chars: Vec<char> = line
+        .chars()
+        .map(|c| if c == '\r' { ' ' } else { c })
+        .collect();
     let mut i = 0;
     // For each `[` not yet closed: whether it opened a link (else it was escaped).
     let mut brackets: Vec<bool> = Vec::new();
@@ -497,10 +502,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn carriage_returns_end_lines() {
+        assert_eq!(markdown("one\r\ntwo\rthree"), "one\ntwo\nthree");
+        assert_eq!(inline("a\rb"), "a b");
+    }
+
     proptest::proptest! {
         /// Any text is rewritten without panicking, and rewriting it again changes nothing.
         #[test]
-        fn any_text_is_rewritten_once(text in "(\\PC|[\\[\\]<>`~ \\n\\t\\\\]|https://|    |```){0,80}") {
+        fn any_text_is_rewritten_once(text in "(\\PC|[\\[\\]<>`~ \\r\\n\\t\\\\]|https://|    |```){0,80}") {
             let once = markdown(&text);
             proptest::prop_assert_eq!(markdown(&once), once);
         }
