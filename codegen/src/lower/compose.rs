@@ -127,11 +127,13 @@ impl<'a> Lowerer<'a> {
     {
         // `allOf: [$ref: X]` beside parts that only document it (a description): `X` itself,
         // not a copy of its properties.
-        if own.is_none() && scalar.is_none() && schema.schema_data.discriminator.is_none() {
-            if let Some((i, reference)) = documented_ref(parts) {
-                let at = at.push("allOf").push(i).push("$ref");
-                return Plan::Unnamed(self.reference(reference, &at));
-            }
+        if own.is_none()
+            && scalar.is_none()
+            && schema.schema_data.discriminator.is_none()
+            && let Some((i, reference)) = documented_ref(parts)
+        {
+            let at = at.push("allOf").push(i).push("$ref");
+            return Plan::Unnamed(self.reference(reference, &at));
         }
         let mut g = Gather::default();
         self.gather(parts, &at.push("allOf"), None, &mut g, 0);
@@ -144,10 +146,11 @@ impl<'a> Lowerer<'a> {
         let objects = !g.merged.properties.is_empty() || g.merged.additional.is_some();
         // A scalar `type` beside parts that only constrain it (`type: integer` with
         // `allOf: [{minimum: 1}]`): that type.
-        if let Some(scalar) = scalar {
-            if !objects && g.others.iter().all(|o| o.rank == 0) {
-                return self.plan_shape(schema, *scalar, at, hint);
-            }
+        if let Some(scalar) = scalar
+            && !objects
+            && g.others.iter().all(|o| o.rank == 0)
+        {
+            return self.plan_shape(schema, *scalar, at, hint);
         }
         if g.others.is_empty() {
             return if objects {
@@ -324,13 +327,13 @@ impl<'a> Lowerer<'a> {
         'a: 's,
     {
         g.merged.add(o, at, owner, optional);
-        if let Some((key, list)) = o.alternatives {
-            if !self.add_alternatives(g, list, &at.push(key), owner, depth) {
-                self.warning(
+        if let Some((key, list)) = o.alternatives
+            && !self.add_alternatives(g, list, &at.push(key), owner, depth)
+        {
+            self.warning(
                     &at.push(key),
                     format!("the `{key}` beside `properties` has alternatives that are not objects: the struct has the properties, and the alternatives are not checked"),
                 );
-            }
         }
     }
 

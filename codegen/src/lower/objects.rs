@@ -103,10 +103,10 @@ impl<'a> Lowerer<'a> {
             };
             let (docs, nullable, deprecated, limits) = self.property_facts(prop.schema);
             let mut limits = fit_limits(&ty, limits);
-            if let Some(p) = limits.pattern.take() {
-                if self.check_pattern(&p, &prop.at.push("pattern")) {
-                    limits.pattern = Some(p);
-                }
+            if let Some(p) = limits.pattern.take()
+                && self.check_pattern(&p, &prop.at.push("pattern"))
+            {
+                limits.pattern = Some(p);
             }
             fields.push(Field {
                 name: scope.claim(names::field_name(wire)),
@@ -170,12 +170,12 @@ impl<'a> Lowerer<'a> {
             }
             ReferenceOr::Item(s) => {
                 let mut docs = self.schema_docs(s);
-                if docs.is_none() {
-                    if let Some([ReferenceOr::Reference { reference }]) = all_of_parts(s) {
-                        docs = self
-                            .schema_target(reference)
-                            .and_then(|(t, _, _)| t.schema_data.description.clone());
-                    }
+                if docs.is_none()
+                    && let Some([ReferenceOr::Reference { reference }]) = all_of_parts(s)
+                {
+                    docs = self
+                        .schema_target(reference)
+                        .and_then(|(t, _, _)| t.schema_data.description.clone());
                 }
                 (
                     docs,
