@@ -246,3 +246,21 @@ fn real_world_schema_constructs_decode_as_their_documents_mean() {
     assert_eq!(Level::from(9).to_string(), "9");
     assert_eq!(serde_json::to_string(&Level::High).unwrap(), "3");
 }
+
+#[test]
+fn a_ref_to_a_schema_inside_another_is_that_schema_type() {
+    use aqua_corpus::real_world_schemas::{Record, RecordOwner, Team};
+    let team: Team = serde_json::from_str(
+        r#"{"lead": {"name": "Ada"}, "members": [{"tags": ["x"]}], "first": {"href": "/a"}}"#,
+    )
+    .unwrap();
+    // The same type as the property it names, not a copy and not a JSON value.
+    let lead: &RecordOwner = team.lead.as_ref().unwrap();
+    let record: Record = serde_json::from_str(r#"{"id": "r", "owner": {"name": "Ada"}}"#).unwrap();
+    assert_eq!(record.owner.as_ref(), Some(lead));
+    assert_eq!(
+        team.members.unwrap()[0].tags.as_deref(),
+        Some(&["x".to_owned()][..])
+    );
+    assert_eq!(team.first.unwrap().href.as_deref(), Some("/a"));
+}

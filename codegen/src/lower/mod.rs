@@ -38,6 +38,7 @@ mod objects;
 mod operation;
 mod params;
 mod paths;
+mod pointers;
 mod poll;
 mod refs;
 mod responses;
@@ -110,6 +111,7 @@ fn lower_here(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Di
         examples: Vec::new(),
         seen_examples: BTreeSet::new(),
         inline_types: HashMap::new(),
+        shared_inline: HashSet::new(),
         depth: 0,
     };
 
@@ -165,6 +167,9 @@ struct Lowerer<'a> {
     seen_examples: BTreeSet<String>,
     /// Inline schemas by pointer: being converted, or converted (see `Lowerer::inline`).
     inline_types: HashMap<String, Inline>,
+    /// Pointers of inline schemas outside the component schemas that a `$ref` names: their
+    /// types are kept for every reach (see `Lowerer::inline`).
+    shared_inline: HashSet<String>,
     /// How many inline schemas the one being converted is nested in.
     depth: usize,
 }

@@ -2,6 +2,8 @@
 //! parameters, request bodies, responses and examples (resolved to the item they name).
 
 use super::extensions::{CaseInsensitive, Extension};
+use super::pointers::{Node, Pointed};
+use super::schema::at_hint;
 use super::{Lowerer, SCHEMAS};
 use crate::diag::Pointer;
 use crate::model::TypeRef;
@@ -9,42 +11,84 @@ use indexmap::IndexMap;
 use openapiv3::{Components, ReferenceOr, Schema};
 
 impl<'a> Lowerer<'a> {
-    /// The component schema a local `$ref` names, as a type reference. A `$ref` that names
-    /// no schema is `serde_json::Value`, with a warning.
+    /// The schema a local `$ref` names, as a type reference: a component schema's named type,
+    /// or the type of a schema elsewhere in the document (inside a component, an operation, a
+    /// response…), converted once. A `$ref` that names no schema is `serde_json::Value`, with
+    /// a warning.
     pub(super) fn reference(&mut self, reference: &str, at: &Pointer) -> Option<TypeRef> {
-        let Some(key) = reference.strip_prefix(SCHEMAS) else {
-            if reference.starts_with('#') {
-                self.warning(
-                    at,
-                    format!("`{reference}` does not point into `#/components/schemas`: generated as `serde_json::Value`"),
-                );
-            } else {
-                self.warning(
-                    at,
-                    format!("external reference `{reference}`: only references inside the document are followed; generated as `serde_json::Value`"),
-                );
+        if let Some(key) = reference.strip_prefix(SCHEMAS) {
+            if let Some(name) = self.component_names.get(&unescape(key)).cloned() {
+                return Some(self.component_ref(&unescape(key), name));
             }
-            return Some(TypeRef::Json);
-        };
-        let key = unescape(key);
-        let Some(name) = self.component_names.get(&key).cloned() else {
+        }
+        if !reference.starts_with('#') {
             self.warning(
                 at,
-                format!("dangling reference `{reference}`: there is no schema `{key}`; generated as `serde_json::Value`"),
+                format!("external reference `{reference}`: only references inside the document are followed; generated as `serde_json::Value`"),
             );
             return Some(TypeRef::Json);
-        };
-        let caseless = self.component_schema(&key).is_some_and(|s| {
+        }
+        match self.node_at(reference) {
+            Some((Node::Schema(schema), target)) => {
+                // A component that is itself a `$ref` leads here too: its own name.
+                if let Some(key) = whole_component(&target) {
+                    if let Some(name) = self.component_names.get(&key).cloned() {
+                        return Some(self.component_ref(&key, name));
+                    }
+                }
+                let hint = self.pointer_hint(&target);
+                self.shared_inline.insert(target.as_str().to_owned());
+                self.inline(schema, &target, &hint)
+            }
+            Some(_) => {
+                self.warning(
+                    at,
+                    format!("`{reference}` names something that is not a schema: generated as `serde_json::Value`"),
+                );
+                Some(TypeRef::Json)
+            }
+            None if reference.starts_with(SCHEMAS) => {
+                let key = unescape(&reference[SCHEMAS.len()..]);
+                self.warning(
+                    at,
+                    format!("dangling reference `{reference}`: there is no schema `{key}`; generated as `serde_json::Value`"),
+                );
+                Some(TypeRef::Json)
+            }
+            None => {
+                self.warning(
+                    at,
+                    format!("`{reference}` names no schema of this document: generated as `serde_json::Value`"),
+                );
+                Some(TypeRef::Json)
+            }
+        }
+    }
+
+    /// The type of the component schema `key`, named `name`.
+    fn component_ref(&self, key: &str, name: String) -> TypeRef {
+        let caseless = self.component_schema(key).is_some_and(|s| {
             matches!(
                 CaseInsensitive::read(&s.schema_data.extensions),
                 Some(Ok(CaseInsensitive(true)))
             )
         });
-        Some(if caseless {
+        if caseless {
             TypeRef::Caseless(name)
         } else {
             TypeRef::Named(name)
-        })
+        }
+    }
+
+    /// The name of the type of a schema at `target` (not a component): the component it is in
+    /// and its property (`Pet owner` for `#/components/schemas/Pet/properties/owner`), else
+    /// the last property name on the way.
+    fn pointer_hint(&self, target: &Pointer) -> String {
+        let last = at_hint(target);
+        match component_key(target).and_then(|k| self.component_names.get(&k)) {
+            Some(owner) => format!("{owner} {last}"),
+            None => last,
+        }
     }
 
     /// The component schema with this key, unless it is itself a reference.
@@ -55,8 +99,9 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The schema a `$ref` leads to (through components that are themselves references), with
-    /// its pointer and the Rust name of the component; `None` when it leads nowhere.
+    /// The schema a `$ref` leads to (through components that are themselves references, or
+    /// anywhere in the document), with its pointer and the Rust name of the component it is
+    /// (or is in); `None` when it leads nowhere.
     pub(super) fn schema_target(
         &self,
         reference: &str,
@@ -65,16 +110,25 @@ impl<'a> Lowerer<'a> {
         let mut reference = reference;
         // A chain longer than the components is a cycle.
         for _ in 0..=schemas.len() {
-            let key = unescape(reference.strip_prefix(SCHEMAS)?);
-            match schemas.get(&key)? {
-                ReferenceOr::Item(s) => {
+            let Some(key) = reference.strip_prefix(SCHEMAS).map(unescape) else {
+                break;
+            };
+            match schemas.get(&key) {
+                Some(ReferenceOr::Item(s)) => {
                     let name = self.component_names.get(&key).cloned();
                     return Some((s, Pointer::from_ref(reference), name));
                 }
-                ReferenceOr::Reference { reference: next } => reference = next,
+                Some(ReferenceOr::Reference { reference: next }) => reference = next,
+                None => break,
             }
         }
-        None
+        match self.node_at(reference)? {
+            (Node::Schema(s), target) => {
+                let owner = component_key(&target).and_then(|k| self.component_names.get(&k));
+                Some((s, target.clone(), owner.cloned()))
+            }
+            _ => None,
+        }
     }
 
     /// The description of the schema a `$ref` points to.
@@ -110,7 +164,7 @@ impl<'a> Lowerer<'a> {
     ) -> Option<(&'r T, Pointer)>
     where
         'a: 'r,
-        T: 'a,
+        T: Pointed<'a> + 'a,
     {
         match item {
             ReferenceOr::Item(item) => Some((item, at.clone())),
@@ -120,6 +174,12 @@ impl<'a> Lowerer<'a> {
                 match key.and_then(|k| components?.get(k)) {
                     Some(ReferenceOr::Item(item)) => Some((item, Pointer::from_ref(reference))),
                     _ => {
+                        // Another place of the document (another operation's response, say).
+                        if let Some((node, target)) = self.node_at(reference) {
+                            if let Some(item) = T::from_node(node) {
+                                return Some((item, target));
+                            }
+                        }
                         self.diags.error(
                             at.push("$ref"),
                             format!("dangling or unsupported reference `{reference}`"),
@@ -130,6 +190,19 @@ impl<'a> Lowerer<'a> {
             }
         }
     }
+}
+
+/// The key of the component schema a pointer is in (`Pet` for
+/// `#/components/schemas/Pet/properties/owner`).
+fn component_key(at: &Pointer) -> Option<String> {
+    let rest = at.as_str().strip_prefix(SCHEMAS)?;
+    Some(unescape(rest.split('/').next()?))
+}
+
+/// The key of the component schema a pointer names (not one inside it).
+fn whole_component(at: &Pointer) -> Option<String> {
+    let rest = at.as_str().strip_prefix(SCHEMAS)?;
+    (!rest.contains('/')).then(|| unescape(rest))
 }
 
 /// A JSON pointer token's text (`~1` is `/`, `~0` is `~`).

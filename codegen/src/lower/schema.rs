@@ -96,7 +96,7 @@ impl<'a> Lowerer<'a> {
         self.depth += 1;
         let ty = self.convert_inline(schema, at, hint);
         self.depth -= 1;
-        if at.as_str().starts_with(SCHEMAS) {
+        if at.as_str().starts_with(SCHEMAS) || self.shared_inline.contains(at.as_str()) {
             // Only an `allOf` (or a `$ref` into a component) reaches a component's inner
             // schemas a second time.
             self.inline_types
