@@ -16,10 +16,10 @@ impl<'a> Lowerer<'a> {
     /// response…), converted once. A `$ref` that names no schema is `serde_json::Value`, with
     /// a warning.
     pub(super) fn reference(&mut self, reference: &str, at: &Pointer) -> Option<TypeRef> {
-        if let Some(key) = reference.strip_prefix(SCHEMAS) {
-            if let Some(name) = self.component_names.get(&unescape(key)).cloned() {
-                return Some(self.component_ref(&unescape(key), name));
-            }
+        if let Some(key) = reference.strip_prefix(SCHEMAS)
+            && let Some(name) = self.component_names.get(&unescape(key)).cloned()
+        {
+            return Some(self.component_ref(&unescape(key), name));
         }
         if !reference.starts_with('#') {
             self.warning(
@@ -31,10 +31,10 @@ impl<'a> Lowerer<'a> {
         match self.node_at(reference) {
             Some((Node::Schema(schema), target)) => {
                 // A component that is itself a `$ref` leads here too: its own name.
-                if let Some(key) = whole_component(&target) {
-                    if let Some(name) = self.component_names.get(&key).cloned() {
-                        return Some(self.component_ref(&key, name));
-                    }
+                if let Some(key) = whole_component(&target)
+                    && let Some(name) = self.component_names.get(&key).cloned()
+                {
+                    return Some(self.component_ref(&key, name));
                 }
                 let hint = self.pointer_hint(&target);
                 self.shared_inline.insert(target.as_str().to_owned());
@@ -175,10 +175,10 @@ impl<'a> Lowerer<'a> {
                     Some(ReferenceOr::Item(item)) => Some((item, Pointer::from_ref(reference))),
                     _ => {
                         // Another place of the document (another operation's response, say).
-                        if let Some((node, target)) = self.node_at(reference) {
-                            if let Some(item) = T::from_node(node) {
-                                return Some((item, target));
-                            }
+                        if let Some((node, target)) = self.node_at(reference)
+                            && let Some(item) = T::from_node(node)
+                        {
+                            return Some((item, target));
                         }
                         self.diags.error(
                             at.push("$ref"),
