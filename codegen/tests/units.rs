@@ -611,3 +611,31 @@ fn a_server_path_whose_defaults_leave_braces_is_no_route() {
     assert!(router.contains("\"/v1/ping\""), "{router}");
     assert!(!router.contains("accountName"), "{router}");
 }
+
+#[test]
+fn limits_that_check_nothing_are_left_out() {
+    // `minLength: 0` and `minItems: 0` hold for every value; `maxLength` is checked.
+    let spec = "
+paths:
+  /notes:
+    post:
+      operationId: addNote
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Note'}
+      responses:
+        '204': {description: Added.}
+components:
+  schemas:
+    Note:
+      type: object
+      properties:
+        text: {type: string, minLength: 0, maxLength: 5}
+        tags: {type: array, minItems: 0, items: {type: string}}
+";
+    let text = units(spec, named("Note"));
+    assert!(text.contains("> 5"), "{text}");
+    assert!(!text.contains("< 0"), "{text}");
+    insta::assert_snapshot!(text);
+}

@@ -291,12 +291,13 @@ fn fit_limits(ty: &TypeRef, limits: Limits) -> Limits {
         _ => v.is_finite(),
     };
     Limits {
-        min_length: limits.min_length.filter(|_| text),
+        // A minimum of 0 checks nothing (and `len < 0` would not compile without a warning).
+        min_length: limits.min_length.filter(|n| text && *n > 0),
         max_length: limits.max_length.filter(|_| text),
         pattern: limits.pattern.filter(|_| text),
         minimum: limits.minimum.filter(|v| number && in_range(v)),
         maximum: limits.maximum.filter(|v| number && in_range(v)),
-        min_items: limits.min_items.filter(|_| items),
+        min_items: limits.min_items.filter(|n| items && *n > 0),
         max_items: limits.max_items.filter(|_| items),
     }
 }

@@ -167,7 +167,11 @@ impl<'a> Lowerer<'a> {
             Some(ReferenceOr::Item(Schema {
                 schema_kind: SchemaKind::Type(Type::String(s)),
                 ..
-            })) => (s.min_length, s.max_length, s.pattern.clone()),
+            })) => (
+                s.min_length.filter(|n| *n > 0),
+                s.max_length,
+                s.pattern.clone(),
+            ),
             _ => (None, None, None),
         };
         let pattern =
