@@ -639,3 +639,26 @@ components:
     assert!(!text.contains("< 0"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn a_string_enum_parameter_with_a_length_limit_is_not_checked_as_text() {
+    // Stripe writes `maxLength: 5000` beside the `enum` of its query parameters.
+    let spec = "
+paths:
+  /files:
+    get:
+      operationId: listFiles
+      parameters:
+        - name: purpose
+          in: query
+          schema: {type: string, maxLength: 5000, enum: [dispute, identity]}
+        - name: q
+          in: query
+          schema: {type: string, maxLength: 50}
+      responses:
+        '204': {description: Listed.}
+";
+    let text = units(spec, |unit| matches!(unit, Unit::Builder(_)));
+    assert!(text.contains("> 50"), "{text}");
+    assert!(!text.contains("5000"), "{text}");
+}

@@ -163,11 +163,14 @@ impl<'a> Lowerer<'a> {
         let data = param.parameter_data_ref();
         // `explode` defaults to true for `style: form` only.
         let explode = data.explode.unwrap_or(style == ParamStyle::Form);
+        // Lengths and patterns check text: not an enum's value (a string enum with a
+        // `maxLength`).
+        let text = matches!(ty, TypeRef::String | TypeRef::Secret);
         let (min_length, max_length, pattern) = match schema {
             Some(ReferenceOr::Item(Schema {
                 schema_kind: SchemaKind::Type(Type::String(s)),
                 ..
-            })) => (
+            })) if text => (
                 s.min_length.filter(|n| *n > 0),
                 s.max_length,
                 s.pattern.clone(),
