@@ -42,14 +42,17 @@ impl<'a> Lowerer<'a> {
                 continue;
             };
             if ex.external_value.is_some() {
-                self.diags.error(
+                self.diags.warning(
                     ep.push("externalValue"),
-                    "external example values are not supported; inline the value",
+                    "external example values are not read: the example is left out of `examples`",
                 );
                 continue;
             }
             let Some(value) = &ex.value else {
-                self.diags.error(ep, "the example has no `value`");
+                self.diags.warning(
+                    ep,
+                    "the example has no `value`: it is left out of `examples`",
+                );
                 continue;
             };
             let raw = match self.extension::<RawHttp>(&ex.extensions, &ep) {
