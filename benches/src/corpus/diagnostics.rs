@@ -219,6 +219,14 @@ pub fn shape(message: &str) -> Shape {
                 i += 1;
             }
             continue;
+        } else if c == '(' && is_operation_at(&chars[i + 1..]) {
+            // `(GET /path)`: the method and path of an operation, a span like a name.
+            if let Some(len) = chars[i + 1..].iter().position(|&d| d == ')') {
+                spans.push((None, chars[i + 1..i + 1 + len].iter().collect()));
+                text.push_str("(\0)");
+                i += len + 2;
+                continue;
+            }
         } else if c.is_ascii_digit() && word_start {
             let mut j = i;
             while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
@@ -238,6 +246,14 @@ pub fn shape(message: &str) -> Shape {
         i += 1;
     }
     Shape { text, spans }
+}
+
+/// Whether `rest` starts with an HTTP method in capitals and a path (`GET /jobs`).
+fn is_operation_at(rest: &[char]) -> bool {
+    let method = rest.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    (3..=7).contains(&method)
+        && rest.get(method) == Some(&' ')
+        && rest.get(method + 1) == Some(&'/')
 }
 
 /// Fills in `kind` of every diagnostic, judging each span by its values over all of them.
@@ -276,8 +292,9 @@ fn kind_of(shape: &Shape, values: &[BTreeSet<&str>]) -> (String, Vec<String>) {
             if set.len() <= KEEP {
                 kind.push_str(value);
             } else {
-                kind.push(if quote.is_some() { '…' } else { 'N' });
-                if quote.is_some() {
+                let named = quote.is_some() || !value.starts_with(|c: char| c.is_ascii_digit());
+                kind.push(if named { '…' } else { 'N' });
+                if named {
                     names.push(value.clone());
                 }
             }

@@ -117,6 +117,22 @@ fn kinds_drop_names_and_keep_wording() {
 }
 
 #[test]
+fn left_out_operations_are_one_kind() {
+    let mut diags: Vec<Diag> = (0..8)
+        .map(|i| {
+            diag(&format!(
+                "the operation `op{i}` (GET /things/{i}) cannot be generated (see the warnings before): it is left out"
+            ))
+        })
+        .collect();
+    diagnostics::assign_kinds(diags.iter_mut());
+    assert!(diags.iter().all(|d| d.kind
+        == "the operation `…` (…) cannot be generated (see the warnings before): it is left out"),
+        "{:?}", diags[0].kind);
+    assert_eq!(diags[3].names, ["op3", "GET /things/3"]);
+}
+
+#[test]
 fn crashes_are_told_apart() {
     assert_eq!(
         diagnostics::crash_kind(
