@@ -6,6 +6,46 @@ use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 
 /// Rust's strict and reserved keywords (2024 edition), and the weak ones that cannot name a
 /// field everywhere.
+/// Methods of standard traits that a method of the same name and shape would be mistaken
+/// for (clippy's `should_implement_trait`).
+const STD_TRAIT_METHODS: &[&str] = &[
+    "add",
+    "as_mut",
+    "as_ref",
+    "bitand",
+    "bitor",
+    "bitxor",
+    "borrow",
+    "borrow_mut",
+    "clone",
+    "cmp",
+    "default",
+    "deref",
+    "deref_mut",
+    "div",
+    "drop",
+    "eq",
+    "from_iter",
+    "from_str",
+    "hash",
+    "index",
+    "index_mut",
+    "into_iter",
+    "mul",
+    "neg",
+    "next",
+    "not",
+    "rem",
+    "shl",
+    "shr",
+    "sub",
+];
+
+/// Whether `name` is the name of a method of a standard trait (see `STD_TRAIT_METHODS`).
+pub(crate) fn is_std_trait_method(name: &str) -> bool {
+    STD_TRAIT_METHODS.contains(&name)
+}
+
 const KEYWORDS: &[&str] = &[
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
     "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",

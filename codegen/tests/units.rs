@@ -662,3 +662,39 @@ paths:
     assert!(text.contains("> 50"), "{text}");
     assert!(!text.contains("5000"), "{text}");
 }
+
+/// Zuora documents a response twice: `application/json` with examples only, and
+/// `application/json; charset=utf-8` with the schema. The schema types the response, and
+/// the examples of both are examples of that type.
+#[test]
+fn a_json_response_documented_with_and_without_a_schema() {
+    let spec = "
+paths:
+  /accounts/{key}:
+    get:
+      operationId: getAccount
+      parameters:
+        - {name: key, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: The account.
+          content:
+            application/json:
+              examples:
+                response: {value: {name: Test}}
+            application/json; charset=utf-8:
+              schema: {$ref: '#/components/schemas/Account'}
+components:
+  schemas:
+    Account:
+      type: object
+      properties:
+        name: {type: string}
+";
+    let text = units(spec, |unit| matches!(unit, Unit::Builder(_)));
+    assert!(
+        text.contains("-> Result<Account, Error>"),
+        "the response is not typed by its schema:\n{text}"
+    );
+    insta::assert_snapshot!(text);
+}

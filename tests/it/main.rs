@@ -11,3 +11,4 @@ mod servers;
 mod support;
 mod tidy;
 mod wire;
+mod zuora_billing;

@@ -66,10 +66,16 @@ const HTML_TAGS: &[&str] = &[
 /// A description (several lines of CommonMark) made safe for rustdoc.
 pub(super) fn markdown(text: &str) -> String {
     // A bare carriage return is no line end for rustc: it refuses it in a doc comment.
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    // Tabs as four spaces, as rustdoc would show them (clippy's `tabs_in_doc_comments`).
+    let text = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\t', "    ");
     let lines: Vec<&str> = text.lines().collect();
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut fence: Option<(char, usize)> = None;
+    // The column of the text of the list item being written, if any.
+    let mut list_text: Option<usize> = None;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -115,7 +121,27 @@ pub(super) fn markdown(text: &str) -> String {
             out.extend(lines[end..i].iter().map(|_| String::new()));
             continue;
         }
-        out.push(inline(line));
+        // A line that continues a list item's text without indentation (a lazy
+        // continuation) is indented to the item's text: it reads the same, and unambiguously.
+        let line = if line.trim().is_empty() {
+            list_text = None;
+            line.to_owned()
+        } else if let Some(column) = list_item_text(line) {
+            list_text = Some(column);
+            line.to_owned()
+        } else {
+            match list_text {
+                Some(column) if indent(line) < column && !starts_block(line) => {
+                    format!("{}{}", " ".repeat(column), line.trim_start())
+                }
+                Some(_) if starts_block(line) => {
+                    list_text = None;
+                    line.to_owned()
+                }
+                _ => line.to_owned(),
+            }
+        };
+        out.push(inline(&line));
         i += 1;
     }
     if let Some((ch, len)) = fence {
@@ -360,6 +386,45 @@ fn dedent(line: &str, n: usize) -> String {
     line[k..].to_owned()
 }
 
+/// The column where a list item's text starts, if `line` is a list item (`- x`, `1. x`).
+fn list_item_text(line: &str) -> Option<usize> {
+    let lead = indent(line);
+    if lead > 3 {
+        return None;
+    }
+    let t = line.trim_start();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    let marker = if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ ") {
+        1
+    } else if (1..=9).contains(&digits) && matches!(t[digits..].chars().next(), Some('.' | ')')) {
+        if !t[digits + 1..].starts_with(' ') {
+            return None;
+        }
+        digits + 1
+    } else {
+        return None;
+    };
+    let spaces = t[marker..]
+        .chars()
+        .take_while(|c| *c == ' ')
+        .count()
+        .clamp(1, 4);
+    Some(lead + marker + spaces)
+}
+
+/// Whether `line` starts a block of its own (a heading, quote, table row, fence or rule)
+/// rather than continuing a paragraph.
+fn starts_block(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with('#')
+        || t.starts_with('>')
+        || t.starts_with('|')
+        || t.starts_with("```")
+        || t.starts_with("~~~")
+        || t.starts_with("---")
+        || t.starts_with("***")
+}
+
 /// Whether the lines before a blank line end inside a list (its items or their continuation),
 /// where indented text continues an item instead of starting a code block.
 fn in_list(before: &[&str]) -> bool {
@@ -500,6 +565,17 @@ mod tests {
         ] {
             assert_eq!(markdown(text), text);
         }
+    }
+
+    #[test]
+    fn lazy_continuations_of_list_items_are_indented() {
+        assert_eq!(
+            markdown("* one\nmore of one\n* two\n\nafter"),
+            "* one\n  more of one\n* two\n\nafter"
+        );
+        assert_eq!(markdown("1. one\nmore"), "1. one\n   more");
+        assert_eq!(markdown("- one\n# Title"), "- one\n# Title");
+        assert_eq!(markdown("a\tb"), "a    b");
     }
 
     #[test]

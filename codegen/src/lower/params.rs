@@ -216,7 +216,7 @@ impl<'a> Lowerer<'a> {
             ty,
             required: data.required || location == ParamLocation::Path,
             docs,
-            min_length,
+            min_length: min_length.filter(|&n| n > 0),
             max_length,
             pattern,
             transport,

@@ -252,18 +252,21 @@ impl<'a> Lowerer<'a> {
         let media_types: Vec<String> = chosen.iter().map(|(m, _, _)| (*m).clone()).collect();
         Some(match kind {
             MediaKind::Json => {
-                // `application/json` itself first, then the others (`text/json`, `…+json`).
+                // One with a schema first (Zuora documents `application/json` with examples
+                // only, beside `application/json; charset=utf-8` with the schema), then
+                // `application/json` itself, then the others (`text/json`, `…+json`).
                 let (media, content, _) = chosen
                     .iter()
-                    .find(|(m, _, _)| super::media::is_plain_json(m))
+                    .min_by_key(|(m, c, _)| (c.schema.is_none(), !super::media::is_plain_json(m)))
                     .unwrap_or(&chosen[0]);
                 let mp = at.push("content").push(media);
                 let ty = match &content.schema {
                     Some(schema) => self.schema_ref(schema, &mp.push("schema"), hint)?,
                     None => TypeRef::Json,
                 };
+                // The examples of media types of the same schema, or of none, are of this type.
                 for (m, c, _) in &chosen {
-                    if c.schema == content.schema {
+                    if c.schema == content.schema || c.schema.is_none() {
                         let mp = at.push("content").push(m);
                         self.collect_examples(c, &mp, Some(&ty), example_prefix);
                     }
@@ -294,7 +297,7 @@ impl<'a> Lowerer<'a> {
             .content
             .iter()
             .filter(|(m, c)| media_kind(m, c) == MediaKind::Json)
-            .min_by_key(|(m, _)| !super::media::is_plain_json(m))?;
+            .min_by_key(|(m, c)| (c.schema.is_none(), !super::media::is_plain_json(m)))?;
         let mp = at.push("content").push(media);
         let hint = format!("{} Error Body", cx.builder_name);
         let ty = match &content.schema {

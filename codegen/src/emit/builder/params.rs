@@ -87,9 +87,16 @@ pub(super) fn setters(op: &Operation) -> Vec<TokenStream> {
             };
             text.push_str(&format!("\n\nSent as the `{}` {loc}.", p.wire));
             let d = docs(Some(&text), "");
+            // A setter named like a method of a standard trait (`add`, `next`, …) would read
+            // as that trait's.
+            let method = if crate::names::is_std_trait_method(&p.name) {
+                quote::format_ident!("with_{}", p.name)
+            } else {
+                n.clone()
+            };
             quote! {
                 #d
-                pub fn #n(mut self, #n: #t) -> Self {
+                pub fn #method(mut self, #n: #t) -> Self {
                     self.#n = Some(#v);
                     self
                 }

@@ -57,6 +57,7 @@ pub(super) fn output_struct(
         let mut text = f
             .docs
             .clone()
+            .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| format!("The `{}` property.", f.wire));
         if f.deprecated {
             text.push_str("\n\nDeprecated by the API.");
@@ -205,7 +206,11 @@ fn limit_checks(f: &Field) -> Vec<TokenStream> {
     if let Some(min) = l.min_items {
         let msg = format!("`{wire}` has fewer than {min} items");
         let lit = proc_macro2::Literal::usize_unsuffixed(min);
-        out.push(quote!(if value.len() < #lit { return Err(#msg.to_owned()); }));
+        out.push(if min == 1 {
+            quote!(if value.is_empty() { return Err(#msg.to_owned()); })
+        } else {
+            quote!(if value.len() < #lit { return Err(#msg.to_owned()); })
+        });
     }
     let number = matches!(
         f.ty,
@@ -307,7 +312,11 @@ fn emit_request_impl(
     };
     let setters = fields.iter().filter(|f| !f.required).map(|f| {
         let n = ident(&f.name);
-        let method = if matches!(f.name.as_str(), "new" | "validate") {
+        // `new` and `validate` are taken; a setter named like a method of a standard trait
+        // (`add`, `next`, …) would read as that trait's.
+        let method = if matches!(f.name.as_str(), "new" | "validate")
+            || crate::names::is_std_trait_method(&f.name)
+        {
             format_ident!("with_{}", f.name)
         } else {
             n.clone()
