@@ -698,3 +698,48 @@ components:
     );
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn a_hierarchy_under_a_discriminator_on_an_all_of_base() {
+    // Tags from the mapping (a `$ref` or a bare name), Azure's `x-ms-discriminator-value`,
+    // or the schema's name; a subtype that is a base too is selected by its subtypes' tags.
+    let spec = "
+paths: {}
+components:
+  schemas:
+    Shape:
+      type: object
+      required: [kind]
+      properties:
+        kind: {type: string}
+      discriminator:
+        propertyName: kind
+        mapping:
+          circle: '#/components/schemas/Circle'
+          ring: Ring
+    Circle:
+      allOf:
+        - $ref: '#/components/schemas/Shape'
+        - properties: {radius: {type: number}}
+    Ring:
+      allOf:
+        - $ref: '#/components/schemas/Shape'
+    Square:
+      x-ms-discriminator-value: sq
+      allOf:
+        - $ref: '#/components/schemas/Shape'
+        - properties: {side: {type: number}}
+    Polygon:
+      discriminator: {propertyName: kind}
+      allOf:
+        - $ref: '#/components/schemas/Shape'
+        - properties: {corners: {type: integer}}
+    Triangle:
+      allOf:
+        - $ref: '#/components/schemas/Polygon'
+";
+    insta::assert_snapshot!(units(spec, |unit| matches!(
+        unit,
+        Unit::Type(def) if ["Shape", "Polygon", "Ring"].contains(&def.name.as_str())
+    )));
+}

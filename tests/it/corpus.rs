@@ -264,3 +264,32 @@ fn a_ref_to_a_schema_inside_another_is_that_schema_type() {
     );
     assert_eq!(team.first.unwrap().href.as_deref(), Some("/a"));
 }
+
+#[test]
+fn a_discriminator_on_an_all_of_base_decodes_each_subtype() {
+    use aqua_corpus::real_world_schemas::Animal;
+    let dog: Animal =
+        serde_json::from_str(r#"{"kind": "Dog", "name": "Rex", "barks": true}"#).unwrap();
+    match &dog {
+        Animal::Dog(d) => assert_eq!((d.name.as_deref(), d.barks), (Some("Rex"), Some(true))),
+        other => panic!("not a dog: {other:?}"),
+    }
+    // A subtype this version does not know: the base's fields, the rest kept.
+    let cat: Animal =
+        serde_json::from_str(r#"{"kind": "Cat", "name": "Tom", "purrs": 3}"#).unwrap();
+    match &cat {
+        Animal::Base(b) => {
+            assert_eq!((b.kind.as_str(), b.name.as_deref()), ("Cat", Some("Tom")));
+            assert_eq!(b.unknown_fields["purrs"], 3);
+        }
+        other => panic!("not the base: {other:?}"),
+    }
+    // Encoded back unchanged.
+    assert_eq!(
+        serde_json::to_value(&cat).unwrap(),
+        serde_json::json!({"kind": "Cat", "name": "Tom", "purrs": 3})
+    );
+    // Without its required discriminator property, no alternative: kept as received.
+    let odd: Animal = serde_json::from_str(r#"{"name": "?"}"#).unwrap();
+    assert!(matches!(odd, Animal::Unknown(_)));
+}

@@ -259,6 +259,10 @@ pub(super) fn mark_request_types(types: &mut BTreeMap<String, TypeDef>, operatio
                             stack.extend(additional.iter().cloned());
                         }
                         Some(TypeKind::Alias(a)) => stack.push(a.clone()),
+                        // A union's alternatives are built by callers too.
+                        Some(TypeKind::Union { variants, .. }) => {
+                            stack.extend(variants.iter().map(|v| v.ty.clone()));
+                        }
                         _ => {}
                     }
                 }

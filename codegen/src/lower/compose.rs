@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::extensions::{Extension, Flex, Invalid};
 use super::infer::{self, Notes, ObjectShape, Shape};
+use super::inherit;
 use super::objects::Merged;
 use super::schema::Plan;
 use super::{Inline, Lowerer};
@@ -127,10 +128,13 @@ impl<'a> Lowerer<'a> {
     {
         // `allOf: [$ref: X]` beside parts that only document it (a description): `X` itself,
         // not a copy of its properties.
+        // A subtype that adds nothing to its base is still a subtype: a struct of the base's
+        // properties, not the base's union.
         if own.is_none()
             && scalar.is_none()
             && schema.schema_data.discriminator.is_none()
             && let Some((i, reference)) = documented_ref(parts)
+            && !self.subtype_of(at, reference)
         {
             let at = at.push("allOf").push(i).push("$ref");
             return Plan::Unnamed(self.reference(reference, &at));
@@ -207,6 +211,17 @@ impl<'a> Lowerer<'a> {
                 }
                 self.plan(s, &best.at, hint)
             }
+        }
+    }
+
+    /// Whether the component schema at `at` is a subtype of the base `reference` names.
+    fn subtype_of(&self, at: &Pointer, reference: &str) -> bool {
+        let base = reference
+            .strip_prefix(super::SCHEMAS)
+            .map(|k| k.replace("~1", "/").replace("~0", "~"));
+        match (inherit::component_at(at), base) {
+            (Some(sub), Some(base)) => self.hierarchies.extends(&sub, &base),
+            _ => false,
         }
     }
 

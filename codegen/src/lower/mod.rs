@@ -33,6 +33,7 @@ mod examples;
 mod extension_keys;
 mod extensions;
 mod infer;
+mod inherit;
 mod media;
 mod objects;
 mod operation;
@@ -112,11 +113,13 @@ fn lower_here(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Di
         seen_examples: BTreeSet::new(),
         inline_types: HashMap::new(),
         shared_inline: HashSet::new(),
+        hierarchies: inherit::Hierarchies::default(),
         depth: 0,
     };
 
     // Phase 1: names for every component schema, in spec order.
     l.reserve_component_names();
+    l.find_hierarchies();
 
     // Phase 2: the vendor extensions used, schemas, servers, security.
     l.check_extension_keys();
@@ -170,6 +173,8 @@ struct Lowerer<'a> {
     /// Pointers of inline schemas outside the component schemas that a `$ref` names: their
     /// types are kept for every reach (see `Lowerer::inline`).
     shared_inline: HashSet<String>,
+    /// The bases of hierarchies (a `discriminator` on a schema others extend).
+    hierarchies: inherit::Hierarchies,
     /// How many inline schemas the one being converted is nested in.
     depth: usize,
 }
@@ -217,7 +222,11 @@ impl<'a> Lowerer<'a> {
                     }
                 }
                 ReferenceOr::Item(schema) => {
-                    if let Some(def) = self.define(&name, schema, &ptr) {
+                    let def = match self.define_base(key, &name, schema, &ptr) {
+                        Some(def) => def,
+                        None => self.define(&name, schema, &ptr),
+                    };
+                    if let Some(def) = def {
                         self.types.insert(name, def);
                     }
                     if let Some(example) = &schema.schema_data.example {
