@@ -173,10 +173,14 @@ impl Diagnostics {
         out
     }
 
-    /// Fills in source positions from `spans` where the pointer is known.
+    /// Fills in source positions from `spans` where the pointer is known (and names the nodes
+    /// that the translation of a 3.1 document moved by their pointer in its text).
     pub(crate) fn locate(&mut self, spans: &crate::load::SourceMap) {
         for d in &mut self.items {
             if d.span.is_none() {
+                if let std::borrow::Cow::Owned(p) = spans.original(&d.pointer) {
+                    d.pointer = p;
+                }
                 d.span = spans.find(&d.pointer);
             }
         }

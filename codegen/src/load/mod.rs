@@ -5,6 +5,7 @@
 //! event; we build the tree ourselves so that any node of the spec can be traced back to its
 //! position by JSON pointer.
 
+mod openapi31;
 mod repair;
 mod tree;
 
@@ -63,6 +64,8 @@ impl SpecSource {
 pub struct SourceMap {
     text: String,
     spans: OnceLock<HashMap<String, Span>>,
+    /// Where the nodes that the translation of a 3.1 document made or moved were written.
+    moves: openapi31::Moves,
 }
 
 impl SourceMap {
@@ -71,6 +74,7 @@ impl SourceMap {
         SourceMap {
             text: text.to_owned(),
             spans: OnceLock::new(),
+            moves: openapi31::Moves::default(),
         }
     }
 
@@ -79,7 +83,15 @@ impl SourceMap {
         SourceMap {
             text: text.to_owned(),
             spans: OnceLock::from(spans),
+            moves: openapi31::Moves::default(),
         }
+    }
+
+    /// The pointer in the spec's text of the node at `pointer` of the document that was read:
+    /// the same pointer, but for the nodes that the translation of a 3.1 document made or
+    /// moved.
+    pub fn original<'p>(&self, pointer: &'p str) -> std::borrow::Cow<'p, str> {
+        self.moves.original(pointer)
     }
 
     /// The position of the node at `pointer`, or of its nearest ancestor that has one.
@@ -133,12 +145,13 @@ fn read(source: &SpecSource) -> Result<Loaded, Diagnostics> {
     let mut builder = TreeBuilder::new(&source.text, false);
     if let Ok(mut json) = builder.document()
         && builder.cut.is_empty()
-        && supported_version(&json).is_ok()
+        && let Ok(version) = supported_version(&json)
     {
         let mut warnings = Diagnostics::new(&source.name);
-        repair::repair(&mut json, &mut warnings);
+        let moves = translate(&mut json, version, &mut warnings);
         if let Ok(openapi) = openapiv3::OpenAPI::deserialize(&json) {
-            let spans = SourceMap::of(&source.text);
+            let mut spans = SourceMap::of(&source.text);
+            spans.moves = moves;
             warnings.locate(&spans);
             return Ok(Loaded {
                 json,
@@ -151,13 +164,22 @@ fn read(source: &SpecSource) -> Result<Loaded, Diagnostics> {
     load_reporting(source)
 }
 
-/// Whether the document says it is OpenAPI 3.0.
-fn supported_version(json: &Value) -> Result<(), (&'static str, String)> {
+/// The versions of OpenAPI the loader reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Version {
+    V30,
+    /// Translated into the 3.0 shape (`openapi31.rs`).
+    V31,
+}
+
+/// Which OpenAPI version the document says it is, if one the loader reads.
+fn supported_version(json: &Value) -> Result<Version, (&'static str, String)> {
     match json.get("openapi") {
-        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
+        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(Version::V30),
+        Some(Value::String(v)) if v.starts_with("3.1.") || v == "3.1" => Ok(Version::V31),
         Some(Value::String(v)) => Err((
             "#/openapi",
-            format!("OpenAPI {v} is not supported: aqua-codegen reads OpenAPI 3.0.x documents"),
+            format!("OpenAPI {v} is not supported: aqua-codegen reads OpenAPI 3.0.x and 3.1.x documents"),
         )),
         Some(_) => Err((
             "#/openapi",
@@ -168,6 +190,19 @@ fn supported_version(json: &Value) -> Result<(), (&'static str, String)> {
             "not an OpenAPI document: the `openapi` version field is missing (Swagger 2.0 is not supported)".to_owned(),
         )),
     }
+}
+
+/// The translation of a 3.1 document into the 3.0 shape, then the lenient pass; where the
+/// translation moved nodes.
+fn translate(json: &mut Value, version: Version, diags: &mut Diagnostics) -> openapi31::Moves {
+    let mut moves = openapi31::Moves::default();
+    if version == Version::V31 {
+        openapi31::document(json, diags, &mut moves);
+        repair::repair(json, diags, Some(&mut moves));
+    } else {
+        repair::repair(json, diags, None);
+    }
+    moves
 }
 
 /// The slow path of [`load`]: the same reading with pointers and positions, and the typed read
@@ -196,13 +231,16 @@ fn load_reporting(source: &SpecSource) -> Result<Loaded, Diagnostics> {
             )
         });
     }
-    let spans = SourceMap::recorded(&source.text, builder.spans);
-    if let Err((pointer, message)) = supported_version(&json) {
-        diags.error(pointer, message);
-        diags.locate(&spans);
-        return Err(diags);
-    }
-    repair::repair(&mut json, &mut diags);
+    let mut spans = SourceMap::recorded(&source.text, builder.spans);
+    let version = match supported_version(&json) {
+        Ok(version) => version,
+        Err((pointer, message)) => {
+            diags.error(pointer, message);
+            diags.locate(&spans);
+            return Err(diags);
+        }
+    };
+    spans.moves = translate(&mut json, version, &mut diags);
 
     let mut result = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&json);
     if result.is_err() && repair::leave_out_unreadable_operations(&mut json, &mut diags) {

@@ -114,8 +114,13 @@ struct Task<'v> {
     kind: Kind,
 }
 
-/// Repairs `json` in place; every repair is a warning in `diags`.
-pub(super) fn repair(json: &mut Value, diags: &mut Diagnostics) {
+/// Repairs `json` in place; every repair is a warning in `diags`. With `moves` (a 3.1
+/// document), each schema is first translated into the 3.0 shape.
+pub(super) fn repair(
+    json: &mut Value,
+    diags: &mut Diagnostics,
+    mut moves: Option<&mut super::openapi31::Moves>,
+) {
     let callbacks = json
         .pointer("/components/callbacks")
         .and_then(Value::as_object)
@@ -129,6 +134,9 @@ pub(super) fn repair(json: &mut Value, diags: &mut Diagnostics) {
     let mut children = Vec::new();
     while let Some(Task { value, at, kind }) = stack.pop() {
         if let Kind::Schema = kind {
+            if let Some(moves) = moves.as_deref_mut() {
+                super::openapi31::schema(value, &at, diags, moves);
+            }
             schema(value, &at, diags);
         }
         let Value::Object(map) = value else { continue };
@@ -538,7 +546,7 @@ mod tests {
 
     fn repaired(mut json: Value) -> (Value, Vec<String>) {
         let mut diags = Diagnostics::new("t.json");
-        repair(&mut json, &mut diags);
+        repair(&mut json, &mut diags, None);
         let messages = diags
             .items
             .iter()
