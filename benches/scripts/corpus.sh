@@ -2,7 +2,7 @@
 # The real-world corpus harness (BENCHMARKS.md, "Real-world corpus"; issue 12).
 #
 #   benches/scripts/corpus.sh generate [--only TEXT]...        the pass over every document
-#   benches/scripts/corpus.sh sample [--size 20] [--seed 12] [--from all|generated] [--peers]
+#   benches/scripts/corpus.sh sample [--size 20] [--seed 12] [--from all|generated|3.1] [--peers]
 #   benches/scripts/corpus.sh famous [--peers] [--only API]...
 #   benches/scripts/corpus.sh ci [--floor 99] [--compile DOC]...
 #   (global options of the `corpus` binary: -j N, --timeout SECS, --memory MIB, --features F, …;

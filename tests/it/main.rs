@@ -6,6 +6,7 @@ mod diagnostic_coverage;
 mod examples;
 mod http;
 mod lifecycle;
+mod openapi31;
 mod security;
 mod servers;
 mod support;

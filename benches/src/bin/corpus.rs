@@ -78,7 +78,8 @@ enum Command {
         /// The seed.
         #[arg(long, default_value_t = 12)]
         seed: u64,
-        /// Draw from all 3.0.x documents, or from those the last `generate` generated.
+        /// Draw from all 3.0.x documents, from those the last `generate` generated, or from
+        /// the 3.1.x documents.
         #[arg(long, value_enum, default_value_t = Population::All)]
         from: Population,
         /// Also cargo-progenitor and openapi-generator.
@@ -119,6 +120,9 @@ enum Population {
     All,
     /// The 3.0.x documents that generated in the last `generate` run.
     Generated,
+    /// Every OpenAPI 3.1.x document (issue 13).
+    #[value(name = "3.1")]
+    V31,
 }
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -215,14 +219,20 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         .cloned()
                         .collect()
                 }
+                Population::V31 => all
+                    .iter()
+                    .filter(|d| d.family() == Family::V31)
+                    .cloned()
+                    .collect(),
             };
             let sample = SplitMix64::new(*seed).sample(&population, *size);
-            let from = match from {
-                Population::All => "all",
-                Population::Generated => "generated",
+            let (from, family) = match from {
+                Population::All => ("all", "3.0.x"),
+                Population::Generated => ("generated", "3.0.x"),
+                Population::V31 => ("3.1", "3.1.x"),
             };
             let what = format!(
-                "sample: {} of {} 3.0.x documents ({from}), seed {seed}",
+                "sample: {} of {} {family} documents ({from}), seed {seed}",
                 sample.len(),
                 population.len()
             );

@@ -398,10 +398,12 @@ mod tests {
     fn the_fast_path_reads_what_the_reporting_path_reads() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut specs = vec![root.join("spec/aqua.yaml")];
-        for entry in std::fs::read_dir(root.join("tests/specs")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "yaml") {
-                specs.push(path);
+        for dir in ["tests/specs", "tests/specs/v31"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "yaml") {
+                    specs.push(path);
+                }
             }
         }
         assert!(specs.len() >= 5, "{specs:?}");

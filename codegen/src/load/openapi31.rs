@@ -74,7 +74,9 @@ pub(super) fn document(json: &mut Value, diags: &mut Diagnostics, moves: &mut Mo
         );
     }
     if let Some(dialect) = doc.shift_remove("jsonSchemaDialect")
-        && !dialect.as_str().is_some_and(|d| DIALECTS.contains(&d.trim_end_matches('#')))
+        && !dialect
+            .as_str()
+            .is_some_and(|d| DIALECTS.contains(&d.trim_end_matches('#')))
     {
         diags.warning(
             root.push("jsonSchemaDialect"),
@@ -220,10 +222,16 @@ impl Unsaid {
             "propertyNames" | "contains" | "minContains" | "maxContains" | "dependentRequired" => {
                 Unsaid::Unchecked
             }
-            "prefixItems" | "if" | "then" | "else" | "dependentSchemas" | "patternProperties"
-            | "unevaluatedProperties" | "unevaluatedItems" | "$dynamicRef" | "$recursiveRef" => {
-                Unsaid::Shape
-            }
+            "prefixItems"
+            | "if"
+            | "then"
+            | "else"
+            | "dependentSchemas"
+            | "patternProperties"
+            | "unevaluatedProperties"
+            | "unevaluatedItems"
+            | "$dynamicRef"
+            | "$recursiveRef" => Unsaid::Shape,
             "$defs" => Unsaid::Defs,
             _ => return None,
         })
@@ -387,7 +395,9 @@ fn only_null(schema: &Value) -> bool {
     match schema.get("type") {
         Some(Value::String(t)) => t == "null",
         Some(Value::Array(ts)) => !ts.is_empty() && ts.iter().all(|t| t == "null"),
-        None => schema.get("const") == Some(&Value::Null) || schema.get("enum") == Some(&json!([null])),
+        None => {
+            schema.get("const") == Some(&Value::Null) || schema.get("enum") == Some(&json!([null]))
+        }
         _ => false,
     }
 }
@@ -402,7 +412,9 @@ fn null_alternatives(map: &mut Map<String, Value>, at: &Pointer, moves: &mut Mov
         if !parts.iter().any(only_null) || parts.iter().all(only_null) {
             continue;
         }
-        let written: Vec<usize> = (0..parts.len()).filter(|&i| !only_null(&parts[i])).collect();
+        let written: Vec<usize> = (0..parts.len())
+            .filter(|&i| !only_null(&parts[i]))
+            .collect();
         parts.retain(|p| !only_null(p));
         let wrap = parts.len() == 1 && !map.contains_key("allOf");
         let kept = if wrap {
@@ -425,8 +437,12 @@ fn keyword_type(keyword: &str, format: Option<&str>) -> Option<&'static str> {
         "minLength" | "maxLength" | "pattern" => "string",
         "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => "number",
         "items" | "minItems" | "maxItems" | "uniqueItems" => "array",
-        "properties" | "additionalProperties" | "required" | "minProperties"
-        | "maxProperties" | "discriminator" => "object",
+        "properties"
+        | "additionalProperties"
+        | "required"
+        | "minProperties"
+        | "maxProperties"
+        | "discriminator" => "object",
         "format" => match format {
             Some("int32" | "int64") => "integer",
             Some("float" | "double") => "number",
@@ -466,7 +482,11 @@ fn types(map: &mut Map<String, Value>, at: &Pointer, diags: &mut Diagnostics, mo
         _ => return,
     };
     let nullable = list.iter().any(|t| t == "null");
-    let kinds: Vec<&str> = list.iter().map(String::as_str).filter(|t| *t != "null").collect();
+    let kinds: Vec<&str> = list
+        .iter()
+        .map(String::as_str)
+        .filter(|t| *t != "null")
+        .collect();
     match kinds.as_slice() {
         [] => {
             diags.warning(
@@ -498,22 +518,23 @@ fn types(map: &mut Map<String, Value>, at: &Pointer, diags: &mut Diagnostics, mo
                 })
                 .collect();
             let branch_of = |t: &str| {
-                several
-                    .iter()
-                    .position(|k| *k == t)
-                    .or_else(|| (t == "integer").then(|| several.iter().position(|k| *k == "number")).flatten())
+                several.iter().position(|k| *k == t).or_else(|| {
+                    (t == "integer")
+                        .then(|| several.iter().position(|k| *k == "number"))
+                        .flatten()
+                })
             };
             let keys: Vec<String> = map.keys().cloned().collect();
             for key in keys {
                 let Some(t) = keyword_type(&key, format.as_deref()) else {
                     continue;
                 };
-                let Some(v) = map.shift_remove(&key) else { continue };
+                let Some(v) = map.shift_remove(&key) else {
+                    continue;
+                };
                 // A numeric keyword applies to integers and numbers alike.
                 let targets: Vec<usize> = (0..several.len())
-                    .filter(|&i| {
-                        several[i] == t || (t == "number" && several[i] == "integer")
-                    })
+                    .filter(|&i| several[i] == t || (t == "number" && several[i] == "integer"))
                     .collect();
                 for i in targets {
                     branches[i].insert(key.clone(), v.clone());
@@ -521,7 +542,9 @@ fn types(map: &mut Map<String, Value>, at: &Pointer, diags: &mut Diagnostics, mo
             }
             if let Some(Value::Array(values)) = map.shift_remove("enum") {
                 for (j, v) in values.into_iter().enumerate() {
-                    let Some(i) = branch_of(value_type(&v)) else { continue };
+                    let Some(i) = branch_of(value_type(&v)) else {
+                        continue;
+                    };
                     let list = branches[i].entry("enum").or_insert_with(|| json!([]));
                     if let Value::Array(list) = list {
                         moves.record(
@@ -553,15 +576,27 @@ mod tests {
     fn translated(mut schema: Value) -> (Value, Vec<String>, Moves) {
         let mut diags = Diagnostics::new("t.json");
         let mut moves = Moves::default();
-        super::schema(&mut schema, &Pointer::root().push("s"), &mut diags, &mut moves);
-        let messages = diags.items.iter().map(|d| format!("{}: {}", d.pointer, d.message)).collect();
+        super::schema(
+            &mut schema,
+            &Pointer::root().push("s"),
+            &mut diags,
+            &mut moves,
+        );
+        let messages = diags
+            .items
+            .iter()
+            .map(|d| format!("{}: {}", d.pointer, d.message))
+            .collect();
         (schema, messages, moves)
     }
 
     #[test]
     fn a_type_list_with_null_is_nullable() {
         let (s, m, _) = translated(json!({"type": ["string", "null"], "maxLength": 3}));
-        assert_eq!(s, json!({"type": "string", "maxLength": 3, "nullable": true}));
+        assert_eq!(
+            s,
+            json!({"type": "string", "maxLength": 3, "nullable": true})
+        );
         assert!(m.is_empty(), "{m:?}");
     }
 
@@ -587,8 +622,12 @@ mod tests {
 
     #[test]
     fn a_reference_with_siblings_is_an_all_of_wrapper() {
-        let (s, _, moves) = translated(json!({"$ref": "#/components/schemas/A", "description": "d"}));
-        assert_eq!(s, json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/A"}]}));
+        let (s, _, moves) =
+            translated(json!({"$ref": "#/components/schemas/A", "description": "d"}));
+        assert_eq!(
+            s,
+            json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/A"}]})
+        );
         assert_eq!(moves.original("#/s/allOf/0/$ref"), "#/s/$ref");
         let plain = json!({"$ref": "#/components/schemas/A", "x-a": 1});
         assert_eq!(translated(plain.clone()).0, plain);
@@ -606,23 +645,36 @@ mod tests {
         let (s, m, _) = translated(json!({
             "const": "x", "examples": ["x", "y"], "type": "string", "contentEncoding": "base64",
         }));
-        assert_eq!(s, json!({"type": "string", "enum": ["x"], "example": "x", "format": "byte"}));
+        assert_eq!(
+            s,
+            json!({"type": "string", "enum": ["x"], "example": "x", "format": "byte"})
+        );
         assert!(m.is_empty(), "{m:?}");
-        let (s, _, _) = translated(json!({"type": "number", "exclusiveMinimum": 0, "minimum": -1, "exclusiveMaximum": 9, "maximum": 5}));
-        assert_eq!(s, json!({"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 5}));
+        let (s, _, _) = translated(
+            json!({"type": "number", "exclusiveMinimum": 0, "minimum": -1, "exclusiveMaximum": 9, "maximum": 5}),
+        );
+        assert_eq!(
+            s,
+            json!({"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 5})
+        );
         let (s, _, _) = translated(json!({"type": "string", "contentMediaType": "image/png"}));
         assert_eq!(s, json!({"type": "string", "format": "binary"}));
-        let (s, _, _) = translated(json!({"type": "string", "contentMediaType": "application/json"}));
+        let (s, _, _) =
+            translated(json!({"type": "string", "contentMediaType": "application/json"}));
         assert_eq!(s, json!({"type": "string"}));
     }
 
     #[test]
     fn what_rust_types_cannot_say_is_any_value_with_a_warning() {
-        let (s, m, _) = translated(json!({"description": "d", "type": "array", "prefixItems": [{}], "$comment": "c"}));
+        let (s, m, _) = translated(
+            json!({"description": "d", "type": "array", "prefixItems": [{}], "$comment": "c"}),
+        );
         assert_eq!(s, json!({"description": "d"}));
         assert_eq!(m.len(), 1, "{m:?}");
         assert!(m[0].starts_with("#/s/prefixItems: "), "{m:?}");
-        let (s, m, _) = translated(json!({"type": "object", "propertyNames": {"pattern": "a"}, "unevaluatedProperties": true}));
+        let (s, m, _) = translated(
+            json!({"type": "object", "propertyNames": {"pattern": "a"}, "unevaluatedProperties": true}),
+        );
         assert_eq!(s, json!({"type": "object"}));
         assert_eq!(m.len(), 1, "{m:?}");
     }
