@@ -6,8 +6,8 @@
 //! * `corpus sample --size N --seed S [--from all|generated] [--peers]`: crates for a seeded
 //!   random sample, `cargo check`ed;
 //! * `corpus famous [--peers]`: the same for the famous APIs of issue 12;
-//! * `corpus ci --floor PCT [--compile DOC]…`: the generation pass with a floor (and no crash
-//!   or timeout), then the fixed documents must generate and compile without warnings.
+//! * `corpus ci --floor PCT [--floor-31 PCT] [--compile DOC]…`: the generation pass with a
+//!   floor for 3.0.x and one for 3.1.x documents (and no crash or timeout), then the fixed documents must generate and compile without warnings.
 //!
 //! Results go to `WORK/results/` (JSON, CSV, markdown); the markdown is also printed.
 
@@ -107,6 +107,9 @@ enum Command {
         /// The least share of 3.0.x documents that must generate, in percent.
         #[arg(long, default_value_t = 99.0)]
         floor: f64,
+        /// The least share of 3.1.x documents that must generate, in percent (issue 13).
+        #[arg(long = "floor-31", default_value_t = 95.0, value_name = "PCT")]
+        floor_31: f64,
         /// Documents that must generate and compile without warnings [default: zuora.com.json,
         /// openai.com.json, notion.com.json, spotify.com.json].
         #[arg(long, value_name = "DOC")]
@@ -275,7 +278,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             crates_run(&cx, "famous APIs", stem, &docs, &names, *peers)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ci { floor, compile } => ci(&cx, &all, *floor, compile),
+        Command::Ci {
+            floor,
+            floor_31,
+            compile,
+        } => ci(&cx, &all, (*floor, *floor_31), compile),
         Command::Report { .. } => unreachable!("handled before the documents are read"),
     }
 }
@@ -443,10 +450,15 @@ fn build_all(
     results
 }
 
-fn ci(cx: &Context, all: &[Document], floor: f64, compile: &[String]) -> Result<ExitCode, String> {
+fn ci(
+    cx: &Context,
+    all: &[Document],
+    (floor, floor_31): (f64, f64),
+    compile: &[String],
+) -> Result<ExitCode, String> {
     let docs: Vec<Document> = all
         .iter()
-        .filter(|d| d.family() == Family::V30)
+        .filter(|d| matches!(d.family(), Family::V30 | Family::V31))
         .cloned()
         .collect();
     let compile: Vec<&str> = if compile.is_empty() {
@@ -457,6 +469,7 @@ fn ci(cx: &Context, all: &[Document], floor: f64, compile: &[String]) -> Result<
     let fixed = documents::pick(all, &compile)?;
     let records = generation_pass(cx, &docs, "ci-generate")?;
     let summary = pass::summarize(&records, Family::V30);
+    let summary_31 = pass::summarize(&records, Family::V31);
     let mut failures = Vec::new();
     let percent = summary.generated_percent();
     if percent < floor {
@@ -464,10 +477,18 @@ fn ci(cx: &Context, all: &[Document], floor: f64, compile: &[String]) -> Result<
             "{percent:.1} % of the 3.0.x documents generate, below the floor of {floor} %"
         ));
     }
-    for outcome in [Outcome::Crashed, Outcome::TimedOut] {
-        let n = summary.count(outcome);
-        if n > 0 {
-            failures.push(format!("{n} documents {}", outcome.label()));
+    let percent_31 = summary_31.generated_percent();
+    if percent_31 < floor_31 {
+        failures.push(format!(
+            "{percent_31:.1} % of the 3.1.x documents generate, below the floor of {floor_31} %"
+        ));
+    }
+    for (family, summary) in [("3.0.x", &summary), ("3.1.x", &summary_31)] {
+        for outcome in [Outcome::Crashed, Outcome::TimedOut] {
+            let n = summary.count(outcome);
+            if n > 0 {
+                failures.push(format!("{n} {family} documents {}", outcome.label()));
+            }
         }
     }
     let names: Vec<(String, String)> = compile
@@ -506,6 +527,12 @@ fn ci(cx: &Context, all: &[Document], floor: f64, compile: &[String]) -> Result<
         results.iter().filter(|r| r.clean()).count(),
         results.len(),
         cx.started.0.elapsed().as_secs_f64()
+    );
+    println!(
+        "OpenAPI 3.1.x: {percent_31:.1} % of {} documents generate (floor {floor_31} %); {} crashed, {} timed out.",
+        summary_31.documents,
+        summary_31.count(Outcome::Crashed),
+        summary_31.count(Outcome::TimedOut)
     );
     if failures.is_empty() {
         println!("PASSED");
