@@ -13,8 +13,8 @@ use crate::model::{Api, Operation, Param, Poll};
 pub(super) fn emit_client_struct(api: &Api) -> TokenStream {
     let title_doc = format!(
         " A client for {} (API version {}).",
-        super::doc_text::inline(&api.title),
-        super::doc_text::inline(&api.version)
+        super::doc_text::line(&api.title),
+        super::doc_text::line(&api.version)
     );
     quote! {
         /// The `User-Agent` sent with every request: this crate's name and version.
