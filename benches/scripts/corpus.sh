@@ -5,6 +5,7 @@
 #   benches/scripts/corpus.sh sample [--size 20] [--seed 12] [--from all|generated|3.1] [--peers]
 #   benches/scripts/corpus.sh famous [--peers] [--only API]...
 #   benches/scripts/corpus.sh ci [--floor 99] [--floor-31 95] [--compile DOC]...
+#   benches/scripts/corpus.sh compile [--peers] [--largest 10] [--release] [--repeat 2] [--one-feature]
 #   (global options of the `corpus` binary: -j N, --timeout SECS, --memory MIB, --features F, …;
 #   `target/release/corpus --help`)
 #
@@ -25,9 +26,9 @@ OPENAPI_GENERATOR_VERSION=7.26.0
 
 mode="${1:-}"
 case "$mode" in
-  generate | sample | famous | ci) ;;
+  generate | sample | famous | compile | ci) ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -693,7 +693,7 @@ components:
 ";
     let text = units(spec, |unit| matches!(unit, Unit::Builder(_)));
     assert!(
-        text.contains("-> Result<Account, Error>"),
+        text.contains("Result<Account, Error>>"),
         "the response is not typed by its schema:\n{text}"
     );
     insta::assert_snapshot!(text);

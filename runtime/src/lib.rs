@@ -41,6 +41,7 @@ mod retry_tests;
 #[cfg(test)]
 mod test_server;
 
+pub use client::send;
 pub use client::{
     ApiKeyLocation, Auth, ClientConfig, ClientCore, ConfigError, RawResponse, Request, Requirement,
     Security, TokenError, TokenSource, UnknownEnvironment, resolve_base_url,

@@ -6,6 +6,8 @@
 //! * `corpus sample --size N --seed S [--from all|generated] [--peers]`: crates for a seeded
 //!   random sample, `cargo check`ed;
 //! * `corpus famous [--peers]`: the same for the famous APIs of issue 12;
+//! * `corpus compile [--peers] [--largest N] [--release] [--repeat R] [--one-feature]`: the
+//!   compile-time benchmark (issue 17);
 //! * `corpus ci --floor PCT [--floor-31 PCT] [--compile DOC]…`: the generation pass with a
 //!   floor for 3.0.x and one for 3.1.x documents (and no crash or timeout), then the fixed documents must generate and compile without warnings.
 //!
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
+use aqua_benches::corpus::compile;
 use aqua_benches::corpus::crates::{self, CrateResult, Generator, Tools};
 use aqua_benches::corpus::documents::{self, Document, Family};
 use aqua_benches::corpus::pass::{self, Outcome, Record};
@@ -94,6 +97,40 @@ enum Command {
         /// Only these APIs (name or file, any case).
         #[arg(long, value_name = "API")]
         only: Vec<String>,
+    },
+    /// The compile-time benchmark (issue 17): `cargo check` (and `cargo build --release`) of
+    /// each crate's own code, best of `--repeat` runs, ours beside the peers in the same run,
+    /// with the lines each wrote; the famous APIs, and the largest documents all three handle.
+    Compile {
+        /// Also cargo-progenitor and openapi-generator.
+        #[arg(long)]
+        peers: bool,
+        /// Only these famous APIs (name or file, any case).
+        #[arg(long, value_name = "API")]
+        only: Vec<String>,
+        /// None of the famous APIs (then only `--doc` and `--largest`).
+        #[arg(long)]
+        no_famous: bool,
+        /// Other documents, by file under `api/`.
+        #[arg(long = "doc", value_name = "FILE")]
+        docs: Vec<String>,
+        /// Also the N largest 3.0.x documents (of those the last `generate` generated, when
+        /// there is one; famous ones left out) whose crates every generator of the run
+        /// compiles; candidates are tried largest first.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        largest: usize,
+        /// At most this many candidates for `--largest`.
+        #[arg(long, default_value_t = 40, value_name = "M")]
+        candidates: usize,
+        /// Runs of each timed build; the best counts.
+        #[arg(long, default_value_t = 2)]
+        repeat: usize,
+        /// Also time `cargo build --release`.
+        #[arg(long)]
+        release: bool,
+        /// Also check our crate with only its largest API-area feature.
+        #[arg(long)]
+        one_feature: bool,
     },
     /// Writes the reports of an earlier pass again from its JSON file, with the kinds worked
     /// out anew (after a change to how messages are grouped).
@@ -283,6 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             floor_31,
             compile,
         } => ci(&cx, &all, (*floor, *floor_31), compile),
+        Command::Compile { .. } => compile_bench(&cx, &all),
         Command::Report { .. } => unreachable!("handled before the documents are read"),
     }
 }
@@ -542,6 +580,152 @@ fn ci(
             println!("FAILED: {f}");
         }
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// `corpus compile`: the compile-time benchmark.
+fn compile_bench(cx: &Context, all: &[Document]) -> Result<ExitCode, String> {
+    let Command::Compile {
+        peers,
+        only,
+        no_famous,
+        docs,
+        largest,
+        candidates,
+        repeat,
+        release,
+        one_feature,
+    } = &cx.cli.command
+    else {
+        unreachable!("called for `compile`")
+    };
+    let tools = tools(cx);
+    let mut generators = vec![Generator::Aqua];
+    if *peers {
+        if tools.progenitor.is_none() || tools.openapi_generator_jar.is_none() {
+            return Err("--peers needs cargo-progenitor and openapi-generator: run benches/scripts/corpus.sh, which installs them".to_owned());
+        }
+        generators.extend([Generator::Progenitor, Generator::OpenapiGenerator]);
+    }
+    let plan = compile::Plan {
+        repeat: (*repeat).max(1),
+        release: *release,
+        one_feature: *one_feature,
+    };
+    let settings = crate_settings(cx);
+    let mut names: Vec<(String, String)> = Vec::new();
+    if !*no_famous {
+        names.extend(
+            FAMOUS
+                .iter()
+                .filter(|(label, file)| {
+                    only.is_empty()
+                        || only
+                            .iter()
+                            .any(|o| label.eq_ignore_ascii_case(o) || file.eq_ignore_ascii_case(o))
+                })
+                .map(|(l, f)| ((*l).to_owned(), (*f).to_owned())),
+        );
+    }
+    names.extend(docs.iter().map(|d| (d.clone(), d.clone())));
+    let chosen: Vec<&str> = names.iter().map(|(_, f)| f.as_str()).collect();
+    let picked = documents::pick(all, &chosen)?;
+    let mut rows: Vec<compile::Compiled> = Vec::new();
+    let step = |doc: &Document, g: Generator, rows: &mut Vec<compile::Compiled>| {
+        let c = compile::run(doc, g, &tools, &settings, &plan);
+        let t = |t: Option<&compile::Timing>| {
+            t.map_or("–".to_owned(), |t| {
+                format!("{:.1} s{}", t.best, if t.ok { "" } else { " FAILED" })
+            })
+        };
+        eprintln!(
+            "{} {}: generation {}; check {}; release {}; load {}",
+            doc.name,
+            g.label(),
+            if c.result.generation.ok {
+                "ok"
+            } else {
+                "FAILED"
+            },
+            t(c.check.as_ref()),
+            t(c.release.as_ref()),
+            load()
+        );
+        let compiles = c.compiles();
+        rows.push(c);
+        compiles
+    };
+    for doc in &picked {
+        for &g in &generators {
+            step(doc, g, &mut rows);
+        }
+    }
+    if *largest > 0 {
+        let generated = last_generated(&cx.work.join("results/generate.json")).ok();
+        let mut pool: Vec<&Document> = all
+            .iter()
+            .filter(|d| d.family() == Family::V30)
+            .filter(|d| {
+                !FAMOUS.iter().any(|(_, f)| *f == d.name) && !chosen.contains(&d.name.as_str())
+            })
+            .filter(|d| generated.as_ref().is_none_or(|g| g.contains(&d.name)))
+            .collect();
+        pool.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+        // The peers first: they fail most often, and a document one of them fails is skipped.
+        let mut order = generators.clone();
+        order.rotate_left(1);
+        let mut found = 0;
+        for doc in pool.into_iter().take(*candidates) {
+            if found == *largest {
+                break;
+            }
+            let mut tried = Vec::new();
+            let all_compile = order.iter().all(|&g| step(doc, g, &mut tried));
+            if all_compile {
+                found += 1;
+                names.push((doc.name.clone(), doc.name.clone()));
+                rows.extend(tried);
+            } else {
+                eprintln!("{}: not every generator compiles it; left out", doc.name);
+            }
+        }
+    }
+    let meta = meta(cx)?;
+    let header = meta.line();
+    let markdown = compile::markdown(&header, &names, &generators, &rows, &plan);
+    #[derive(serde::Serialize)]
+    struct File<'a> {
+        meta: &'a Meta,
+        results: &'a [compile::Compiled],
+    }
+    let stem = if only.is_empty() && docs.is_empty() && !*no_famous {
+        "compile"
+    } else {
+        "compile-partial"
+    };
+    let dir = cx.work.join("results");
+    write(
+        &dir.join(format!("{stem}.json")),
+        &json(&File {
+            meta: &meta,
+            results: &rows,
+        })?,
+    )?;
+    write(&dir.join(format!("{stem}.md")), &markdown)?;
+    print!("{markdown}");
+    eprintln!("results: {}/{stem}.{{json,md}}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn crate_settings(cx: &Context) -> crates::Settings {
+    crates::Settings {
+        crates: cx.work.join("crates"),
+        target_dir: cx.work.join("cargo-target"),
+        cpu_limit: cx.cli.timeout,
+        generate_limit: wall_limit(cx),
+        check_limit: Duration::from_secs(cx.cli.check_timeout),
+        memory_limit: memory(cx),
+        features: cx.cli.features.clone(),
     }
 }
 

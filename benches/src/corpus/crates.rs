@@ -115,6 +115,10 @@ pub struct Check {
     pub lines: usize,
     /// Whether cargo found the crate fresh (then nothing was checked, and `ok` is false).
     pub fresh: bool,
+    /// CPU time (user and system) of the timed cargo process and its children, in seconds
+    /// (less sensitive to the machine's load than the wall-clock time).
+    #[serde(default)]
+    pub cpu_seconds: f64,
 }
 
 impl Check {
@@ -130,6 +134,7 @@ impl Check {
             first_errors: Vec::new(),
             lines,
             fresh: false,
+            cpu_seconds: 0.0,
         }
     }
 }
@@ -360,9 +365,26 @@ fn own_workspace(manifest: &Path) -> std::io::Result<()> {
     std::fs::write(manifest, format!("{text}\n[workspace]\n"))
 }
 
-fn cargo_check(generator: Generator, dir: &Path, settings: &Settings) -> Run {
+/// Which build of a crate to time: `cargo check` of its default features (what the corpus
+/// modes run), or `cargo build --release`, or other features of ours.
+#[derive(Clone, Debug, Default)]
+pub struct How {
+    /// `cargo build --release` instead of `cargo check`.
+    pub release: bool,
+    /// Our crates: `--no-default-features` and these features instead of the defaults (and
+    /// of [`Settings::features`]).
+    pub only_features: Option<Vec<String>>,
+}
+
+fn cargo_run(generator: Generator, dir: &Path, settings: &Settings, how: &How) -> Run {
+    let command: &[&str] = if how.release {
+        &["build", "--release"]
+    } else {
+        &["check"]
+    };
     let mut run = Run::new("cargo")
-        .args(["check", "--message-format", "json", "--manifest-path"])
+        .args(command.iter().copied())
+        .args(["--message-format", "json", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", &settings.target_dir)
         .env("CARGO_INCREMENTAL", "0")
@@ -371,7 +393,12 @@ fn cargo_check(generator: Generator, dir: &Path, settings: &Settings) -> Run {
     if generator == Generator::Aqua {
         // Our crates use the workspace's lock file: everything is in the local registry.
         run = run.arg("--offline");
-        if !settings.features.is_empty() {
+        if let Some(features) = &how.only_features {
+            run = run.arg("--no-default-features");
+            if !features.is_empty() {
+                run = run.arg("--features").arg(features.join(","));
+            }
+        } else if !settings.features.is_empty() {
             run = run.arg("--features").arg(settings.features.join(","));
         }
     }
@@ -379,13 +406,21 @@ fn cargo_check(generator: Generator, dir: &Path, settings: &Settings) -> Run {
 }
 
 fn check(generator: Generator, name: &str, dir: &Path, settings: &Settings) -> Check {
+    time(generator, name, dir, settings, &How::default())
+}
+
+/// Builds a written crate as `how` says and times it: first its dependencies with the crate's
+/// own code empty (untimed), then the crate itself, timed (wall clock and CPU). Call it again
+/// to time the same build again (the code is written back each time, so cargo never finds the
+/// crate fresh).
+pub fn time(generator: Generator, name: &str, dir: &Path, settings: &Settings, how: &How) -> Check {
     let lib = dir.join("src/lib.rs");
     let lines = rust_lines(&dir.join("src"));
     // Untimed: the dependencies, with the crate's own code empty. The real code is written
     // back afterwards (not renamed: its modification time must be newer than that build's).
     if let Ok(real) = std::fs::read(&lib) {
         let _ = std::fs::write(&lib, "//! Dependencies only.\n");
-        let _ = cargo_check(generator, dir, settings).run();
+        let _ = cargo_run(generator, dir, settings, how).run();
         if let Err(e) = std::fs::write(&lib, real) {
             let mut check = Check::new(lines);
             check.end = "not started".to_owned();
@@ -396,9 +431,11 @@ fn check(generator: Generator, name: &str, dir: &Path, settings: &Settings) -> C
         }
     }
     let stdout = dir.join("check.json");
-    let finished = cargo_check(generator, dir, settings)
+    let cpu_before = children_cpu_seconds();
+    let finished = cargo_run(generator, dir, settings, how)
         .stdout_to(&stdout)
         .run();
+    let cpu = children_cpu_seconds() - cpu_before;
     let mut check = Check::new(lines);
     let finished = match finished {
         Ok(f) => f,
@@ -409,6 +446,7 @@ fn check(generator: Generator, name: &str, dir: &Path, settings: &Settings) -> C
         }
     };
     check.seconds = finished.elapsed.as_secs_f64();
+    check.cpu_seconds = cpu.max(0.0);
     check.end = finished.end.describe();
     let messages = std::fs::read_to_string(&stdout).unwrap_or_default();
     let finished_ok = tally(&messages, name, dir, &mut check);
@@ -495,6 +533,28 @@ fn count_message(check: &mut Check, message: &serde_json::Value) {
         check.warnings += 1;
         *check.by_code.entry(format!("warning {code}")).or_default() += 1;
     }
+}
+
+/// The user and system CPU time of this process's waited-for children, in seconds
+/// (`/proc/self/stat`'s `cutime` and `cstime`, in clock ticks of 1/100 s on Linux); 0 where
+/// there is no `/proc`.
+fn children_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state); cutime and cstime are fields 16 and 17.
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(16) + ticks(17)) / 100.0
 }
 
 /// Lines of `*.rs` files under `dir`.

@@ -7,11 +7,13 @@
 //!   and the diagnostics by kind ([`diagnostics`]);
 //! * [`crates`] writes crates with `aqua-codegen crate` (and, beside it, cargo-progenitor and
 //!   openapi-generator) and runs `cargo check` on them in one shared target directory;
+//! * [`compile`] times `cargo check` and `cargo build --release` of those crates (issue 17);
 //! * [`report`] writes the results as JSON, CSV and markdown.
 //!
 //! The binary `corpus` (`src/bin/corpus.rs`) is the command line; BENCHMARKS.md, section
 //! "Real-world corpus", has the commands and the figures.
 
+pub mod compile;
 pub mod crates;
 pub mod diagnostics;
 pub mod documents;

@@ -37,7 +37,8 @@ pub struct Meta {
 }
 
 impl Meta {
-    fn line(&self) -> String {
+    /// The run in one line: directory, generator and revision, processes, limits, time, load.
+    pub fn line(&self) -> String {
         format!(
             "{}; {} at `{}`; {} processes at a time on {} CPUs; limits {} s of CPU{} per generation; \
              {:.1} s wall; load {} → {}.",

@@ -10,7 +10,8 @@
 //! - `security`: [`Security`], a client's credentials by security scheme, and which of them
 //!   a request sends;
 //! - `redirect`: which redirects are followed, and what is stripped from them;
-//! - `request`: [`Request`], the builder, and its four ways to send;
+//! - `request`: [`Request`], the builder, and its four ways to send; [`send`]: the boxed
+//!   futures of generated builders, over those;
 //! - `exchange`: one exchange (build, authenticate, follow, send within the time limit);
 //! - `response`: what an attempt makes of a response ([`RawResponse`], [`Download`](crate::Download)).
 
@@ -23,6 +24,7 @@ mod redirect;
 mod request;
 mod response;
 mod security;
+pub mod send;
 mod tls;
 mod tokens;
 mod urls;

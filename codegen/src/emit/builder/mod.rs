@@ -1,6 +1,9 @@
 //! The request builder of an operation: a struct with the inputs, setters for the optional
-//! ones, `send` (checks, path, parameters, body, response) and `IntoFuture`. Each part of
-//! `send` comes from its own file: `path.rs`, `params.rs`, `body.rs`, `response.rs`.
+//! ones, `request` (checks, path, parameters, body: a plain function), `send` (the response:
+//! the boxed future of one of the runtime's generic `aqua_runtime::send` functions; no
+//! `async fn` per operation, which is most of what a large crate costs to check) and
+//! `IntoFuture`. Each part comes from its own file: `path.rs`, `params.rs`, `body.rs`,
+//! `response.rs`.
 
 mod body;
 mod params;
@@ -42,6 +45,7 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
         alternatives,
         output,
         finish,
+        accept,
         docs: send_doc,
     } = response::response(op, &err_ty);
     let http_method = quote!(::aqua_runtime::Method::#http_method);
@@ -89,14 +93,19 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             ///
             /// On success:
             #send_doc
-            pub async fn send(self) -> Result<#output, #error> {
+            pub fn send(self) -> ::aqua_runtime::BoxFuture<'a, Result<#output, #error>> {
+                #finish
+            }
+
+            /// The request, checked and encoded; sent by [`send`](Self::send).
+            fn request(self) -> Result<::aqua_runtime::Request<'a>, #error> {
                 #( #checks )*
                 #( #segments )*
                 #path
                 let #mut_kw request = self.client.core.#start #no_auth;
                 #( #sets )*
                 #( #body_code )*
-                #finish
+                Ok(request #accept)
             }
         }
 
@@ -108,7 +117,7 @@ pub(super) fn emit_builder(api: &Api, op: &Operation) -> TokenStream {
             type IntoFuture = ::aqua_runtime::BoxFuture<'a, Self::Output>;
 
             fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
+                self.send()
             }
         }
     }

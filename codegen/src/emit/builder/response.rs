@@ -1,6 +1,7 @@
 //! What `send` returns and how it reads the response: a decoded JSON body (with the
 //! `x-aqua-error-in-body` check), nothing, a streamed download, or, for several success
-//! responses, the operation's `…Response` enum.
+//! responses, the operation's `…Response` enum; each through a function of
+//! `aqua_runtime::send`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -14,33 +15,34 @@ pub(super) struct Response {
     pub alternatives: TokenStream,
     /// The success type of `send`.
     pub output: TokenStream,
-    /// The last statement of `send`: send the request and read the response.
+    /// The body of `send`: the runtime's future that sends `self.request()` and reads the
+    /// response.
     pub finish: TokenStream,
+    /// The `Accept` the request sets (`.accept("…")`), if it sets one.
+    pub accept: TokenStream,
     /// The docs of the success response, for `send`.
     pub docs: TokenStream,
 }
 
 pub(super) fn response(op: &Operation, err_ty: &TokenStream) -> Response {
-    let (alternatives, output, finish) = match &op.success {
-        Success::Several(several) => {
-            let (output, finish) = read_several(several, err_ty);
-            (emit_alternatives(op, several), output, finish)
-        }
-        Success::One(response) => {
-            let (output, finish) = read_one(&response.body, err_ty);
-            (quote!(), output, finish)
-        }
+    let (alternatives, (output, finish, accept)) = match &op.success {
+        Success::Several(several) => (
+            emit_alternatives(op, several),
+            read_several(several, err_ty),
+        ),
+        Success::One(response) => (quote!(), read_one(&response.body)),
     };
     Response {
         alternatives,
         output,
         finish,
+        accept,
         docs: docs(op.success.docs(), "Sends the request."),
     }
 }
 
-/// The output and the last statement of `send` for one success response.
-fn read_one(body: &ResponseBody, err_ty: &TokenStream) -> (TokenStream, TokenStream) {
+/// The output, the body of `send` and the `Accept` of the request for one success response.
+fn read_one(body: &ResponseBody) -> (TokenStream, TokenStream, TokenStream) {
     let accept = body.accept().map(|a| quote!(.accept(#a)));
     match body {
         ResponseBody::Json {
@@ -58,32 +60,40 @@ fn read_one(body: &ResponseBody, err_ty: &TokenStream) -> (TokenStream, TokenStr
             };
             (
                 ty.clone(),
-                quote!(request #accept .send_json::<#ty, #err_ty>(#check).await),
+                quote!(::aqua_runtime::send::json(self.request(), #check)),
+                quote!(#accept),
             )
         }
         ResponseBody::Text { .. } => (
             quote!(String),
-            quote!(request #accept .send_text::<#err_ty>().await),
+            quote!(::aqua_runtime::send::text(self.request())),
+            quote!(#accept),
         ),
         ResponseBody::Bytes { .. } => (
             quote!(Vec<u8>),
-            quote!(request #accept .send_bytes::<#err_ty>().await),
+            quote!(::aqua_runtime::send::bytes(self.request())),
+            quote!(#accept),
         ),
-        ResponseBody::Binary { .. } => {
-            let accept = accept.unwrap_or_else(|| quote!(.accept("*/*")));
-            (
-                quote!(::aqua_runtime::Download),
-                quote!(request #accept .send_download::<#err_ty>().await),
-            )
-        }
-        ResponseBody::Empty => (quote!(()), quote!(request.send_empty::<#err_ty>().await)),
+        ResponseBody::Binary { .. } => (
+            quote!(::aqua_runtime::Download),
+            quote!(::aqua_runtime::send::download(self.request())),
+            accept.unwrap_or_else(|| quote!(.accept("*/*"))),
+        ),
+        ResponseBody::Empty => (
+            quote!(()),
+            quote!(::aqua_runtime::send::empty(self.request())),
+            quote!(),
+        ),
     }
 }
 
-/// The output and the last statement of `send` for several success responses: the raw
+/// The output, the body of `send` and the `Accept` for several success responses: the raw
 /// response, decoded by status into the operation's enum. `Accept` lists every media type of
 /// the alternatives when one of them is not plain JSON.
-fn read_several(several: &Several, err_ty: &TokenStream) -> (TokenStream, TokenStream) {
+fn read_several(
+    several: &Several,
+    err_ty: &TokenStream,
+) -> (TokenStream, TokenStream, TokenStream) {
     let e = ident(&several.enum_name);
     let arms = several.alternatives.iter().map(|alt| {
         let v = ident(&alt.name);
@@ -118,20 +128,21 @@ fn read_several(several: &Several, err_ty: &TokenStream) -> (TokenStream, TokenS
             }
         }
     }
-    let accept = (accept.iter().any(|m| m != "application/json")).then(|| {
+    let accept = if accept.iter().any(|m| m != "application/json") {
         let a = accept.join(", ");
-        quote!(let request = request.accept(#a);)
-    });
+        quote!(.accept(#a))
+    } else {
+        quote!()
+    };
     (
         quote!(#e),
         quote! {
-            #accept
-            let raw = request.send_raw::<#err_ty>().await?;
-            match raw.status.as_u16() {
+            ::aqua_runtime::send::raw(self.request(), |raw| match raw.status.as_u16() {
                 #( #arms )*
                 status => Ok(#e::Other { status, body: raw.body.to_vec() }),
-            }
+            })
         },
+        accept,
     )
 }
 
