@@ -135,6 +135,8 @@ fn main() -> ExitCode {
             name,
             runtime_path,
         } => {
+            // A crate of its own declares its API areas as cargo features.
+            options.features = true;
             return write_crate(
                 &spec,
                 &out,

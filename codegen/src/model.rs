@@ -34,6 +34,24 @@ pub struct Api {
     pub error_type: Option<TypeRef>,
     /// Every example of the spec, in document order.
     pub examples: Vec<Example>,
+    /// The API areas, cargo features of their own (`aqua-codegen crate`), sorted by name:
+    /// empty when the code is not cut by area (see `Operation::feature`).
+    pub features: Vec<Feature>,
+    /// The features that gate each named type, by Rust name: the areas of the operations that
+    /// reach it. A type absent here is in every build.
+    pub gates: BTreeMap<String, Vec<String>>,
+}
+
+/// An API area: a cargo feature that turns on the operations of one tag (or of one
+/// `x-aqua-feature`) and the types they reach.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feature {
+    /// The cargo feature's name (`billing-documents`).
+    pub name: String,
+    /// The tags or `x-aqua-feature` values it stands for, as written, in spec order.
+    pub sources: Vec<String>,
+    /// How many operations it turns on.
+    pub operations: usize,
 }
 
 /// A server of the spec's `servers` list.
@@ -436,6 +454,10 @@ pub struct Operation {
     pub deprecated: bool,
     /// JSON pointer of the operation.
     pub origin: String,
+    /// The API area (cargo feature) the operation is in: its `x-aqua-feature`, else its first
+    /// tag, as a feature name; `None` (in every build) without either, or when the code is not
+    /// cut by area.
+    pub feature: Option<String>,
 }
 
 /// A piece of a path template.

@@ -20,7 +20,8 @@ pub(super) fn emit_error(api: &Api) -> TokenStream {
     bodies.dedup();
     let impls = bodies.iter().map(|t| {
         let ty = rust_type(t);
-        quote!(impl ::aqua_runtime::ErrorBody for #ty {})
+        let cfg = super::features::type_cfg(api, t);
+        quote!(#cfg impl ::aqua_runtime::ErrorBody for #ty {})
     });
     let alias = match &api.error_type {
         Some(t) => {

@@ -25,7 +25,9 @@ pub(super) fn emit_examples(api: &Api) -> TokenStream {
             None => quote!(None),
         };
         let doc = format!(" The example `{name}` (`{origin}`), decoded as `{type_name}`.");
+        let cfg = super::features::type_cfg(api, &ex.ty);
         consts.push(quote! {
+            #cfg
             #[doc = #doc]
             pub const #cname: Example = Example {
                 name: #name,
@@ -37,7 +39,7 @@ pub(super) fn emit_examples(api: &Api) -> TokenStream {
                 decode: ::aqua_runtime::examples::decode_as::<#ty>,
             };
         });
-        names_list.push(cname);
+        names_list.push(quote!(#cfg #cname));
     }
     quote! {
         /// Every example documented in the spec, with the generated type that decodes it.

@@ -23,6 +23,7 @@ mod doc_text;
 mod environment;
 mod error;
 mod examples;
+mod features;
 mod server;
 mod tokens;
 mod types;
@@ -30,6 +31,7 @@ mod types;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+pub use features::gate_types;
 pub use server::{ServerNames, emit_server_uses, mentioned};
 
 use crate::model::{Api, Operation, TypeDef};
@@ -165,6 +167,11 @@ pub fn units(api: &Api) -> Vec<Unit<'_>> {
 /// The items of one unit (nothing for `Open`, `Close` and `ServerUses`: see [`Container`] and
 /// [`emit_server_uses`]).
 pub fn emit_unit(api: &Api, unit: Unit<'_>) -> TokenStream {
+    features::gate_unit(api, unit, emit_raw(api, unit))
+}
+
+/// The items of one unit, without the `#[cfg]` of its API area.
+fn emit_raw(api: &Api, unit: Unit<'_>) -> TokenStream {
     match unit {
         Unit::Environment => environment::emit_environment(api),
         Unit::Credentials => credentials::emit_credentials(api),

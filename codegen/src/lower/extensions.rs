@@ -110,6 +110,7 @@ pub(super) const KNOWN: &[(&str, Place)] = &[
     (Transport::NAME, Transport::PLACE),
     (IdempotencyKey::NAME, IdempotencyKey::PLACE),
     (RawHttp::NAME, RawHttp::PLACE),
+    (AreaFeature::NAME, AreaFeature::PLACE),
 ];
 
 /// `x-aqua-name` on a server: the Rust name of its `Environment` variant.
@@ -202,6 +203,16 @@ pub(super) struct PathVariants(pub Vec<Value>);
 
 impl Extension for PathVariants {
     const NAME: &'static str = "x-aqua-path-variants";
+    const PLACE: Place = Place::Operation;
+}
+
+/// `x-aqua-feature` on an operation: the API area (cargo feature of `aqua-codegen crate`) it
+/// is in, instead of its first tag's.
+#[derive(Debug, Deserialize)]
+pub(super) struct AreaFeature(pub String);
+
+impl Extension for AreaFeature {
+    const NAME: &'static str = "x-aqua-feature";
     const PLACE: Place = Place::Operation;
 }
 

@@ -32,6 +32,7 @@ mod enums;
 mod examples;
 mod extension_keys;
 mod extensions;
+mod features;
 mod infer;
 mod inherit;
 mod media;
@@ -111,6 +112,7 @@ fn lower_here(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Di
         warned: HashSet::new(),
         examples: Vec::new(),
         seen_examples: BTreeSet::new(),
+        area_sources: BTreeMap::new(),
         inline_types: HashMap::new(),
         shared_inline: HashSet::new(),
         hierarchies: inherit::Hierarchies::default(),
@@ -137,6 +139,7 @@ fn lower_here(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Di
     cycles::break_cycles(&mut l.types);
     bodies::mark_request_types(&mut l.types, &operations);
 
+    let features = l.feature_summary(&operations);
     let api = Api {
         source_name: source_name.to_owned(),
         title: doc.info.title.clone(),
@@ -149,6 +152,8 @@ fn lower_here(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Di
         operations,
         error_type,
         examples: l.examples,
+        features,
+        gates: BTreeMap::new(),
     };
     Ok((api, l.diags))
 }
@@ -168,6 +173,8 @@ struct Lowerer<'a> {
     warned: HashSet<(String, String)>,
     examples: Vec<Example>,
     seen_examples: BTreeSet<String>,
+    /// API-area feature name → the tags and `x-aqua-feature` values it stands for.
+    area_sources: BTreeMap<String, Vec<String>>,
     /// Inline schemas by pointer: being converted, or converted (see `Lowerer::inline`).
     inline_types: HashMap<String, Inline>,
     /// Pointers of inline schemas outside the component schemas that a `$ref` names: their

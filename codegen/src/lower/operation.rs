@@ -216,6 +216,7 @@ impl<'a> Lowerer<'a> {
             docs: join_docs(op.summary.as_deref(), op.description.as_deref()),
             deprecated: op.deprecated,
             origin: cx.at.to_string(),
+            feature: self.operation_feature(cx),
         })
     }
 
