@@ -27,8 +27,8 @@ pub(super) fn emit_examples(api: &Api) -> TokenStream {
         let doc = format!(" The example `{name}` (`{origin}`), decoded as `{type_name}`.");
         let cfg = super::features::type_cfg(api, &ex.ty);
         consts.push(quote! {
-            #cfg
             #[doc = #doc]
+            #cfg
             pub const #cname: Example = Example {
                 name: #name,
                 origin: #origin,

@@ -170,7 +170,7 @@ pub(super) fn gate_unit(api: &Api, unit: Unit<'_>, tokens: TokenStream) -> Token
         };
         for item in &mut block.items {
             if let Some(a) = impl_item_attrs(item) {
-                a.splice(0..0, attrs.iter().cloned());
+                after_docs(a, &attrs);
             }
         }
         let items = block.items;
@@ -181,12 +181,18 @@ pub(super) fn gate_unit(api: &Api, unit: Unit<'_>, tokens: TokenStream) -> Token
         };
         for item in &mut file.items {
             if let Some(a) = item_attrs(item) {
-                a.splice(0..0, attrs.iter().cloned());
+                after_docs(a, &attrs);
             }
         }
         let items = file.items;
         quote!( #( #items )* )
     }
+}
+
+/// Inserts `cfg` after the doc comments of `attrs`, where hand-written code has it.
+fn after_docs(attrs: &mut Vec<syn::Attribute>, cfg: &[syn::Attribute]) {
+    let docs = attrs.iter().take_while(|a| a.path().is_ident("doc")).count();
+    attrs.splice(docs..docs, cfg.iter().cloned());
 }
 
 fn impl_item_attrs(item: &mut syn::ImplItem) -> Option<&mut Vec<syn::Attribute>> {
