@@ -156,6 +156,10 @@ paths:
         .collect();
     assert_eq!(
         features,
-        [("area-2024-reports", 1), ("pet-store", 2), ("server-api", 1)]
+        [
+            ("area-2024-reports", 1),
+            ("pet-store", 2),
+            ("server-api", 1)
+        ]
     );
 }

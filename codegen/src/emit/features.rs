@@ -69,12 +69,7 @@ fn compute(api: &Api) -> BTreeMap<String, Vec<String>> {
             areas.entry(t).or_default().push((*feature).to_owned());
         }
     }
-    always_roots.extend(
-        api.types
-            .keys()
-            .filter(|t| !reached.contains(*t))
-            .cloned(),
-    );
+    always_roots.extend(api.types.keys().filter(|t| !reached.contains(*t)).cloned());
     for t in closure(&always_roots, &edges) {
         areas.remove(&t);
     }
@@ -152,7 +147,9 @@ pub(super) fn gate_unit(api: &Api, unit: Unit<'_>, tokens: TokenStream) -> Token
         Unit::ClientMethod(op) => (op_cfg(op), true),
         Unit::Builder(op) => (op_cfg(op), false),
         Unit::Type(def) => (
-            api.gates.get(&def.name).map_or_else(TokenStream::new, |f| cfg(f)),
+            api.gates
+                .get(&def.name)
+                .map_or_else(TokenStream::new, |f| cfg(f)),
             false,
         ),
         _ => return tokens,
@@ -191,7 +188,10 @@ pub(super) fn gate_unit(api: &Api, unit: Unit<'_>, tokens: TokenStream) -> Token
 
 /// Inserts `cfg` after the doc comments of `attrs`, where hand-written code has it.
 fn after_docs(attrs: &mut Vec<syn::Attribute>, cfg: &[syn::Attribute]) {
-    let docs = attrs.iter().take_while(|a| a.path().is_ident("doc")).count();
+    let docs = attrs
+        .iter()
+        .take_while(|a| a.path().is_ident("doc"))
+        .count();
     attrs.splice(docs..docs, cfg.iter().cloned());
 }
 
