@@ -289,16 +289,25 @@ pub struct Limits {
     pub min_length: Option<usize>,
     /// `maxLength`.
     pub max_length: Option<usize>,
-    /// `minimum` (inclusive).
-    pub minimum: Option<f64>,
-    /// `maximum` (inclusive).
-    pub maximum: Option<f64>,
+    /// `minimum`, with `exclusiveMinimum`.
+    pub minimum: Option<Bound>,
+    /// `maximum`, with `exclusiveMaximum`.
+    pub maximum: Option<Bound>,
     /// `minItems`.
     pub min_items: Option<usize>,
     /// `maxItems`.
     pub max_items: Option<usize>,
     /// `pattern` (strings).
     pub pattern: Option<String>,
+}
+
+/// A numeric bound: `minimum` or `maximum`, and whether the bound itself is excluded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bound {
+    /// The bound.
+    pub value: f64,
+    /// `exclusiveMinimum` / `exclusiveMaximum`: the bound itself is not a valid value.
+    pub exclusive: bool,
 }
 
 impl Limits {

@@ -46,6 +46,15 @@ impl From<&str> for Secret {
     }
 }
 
+/// Reads a secret from text (a `format: password` parameter the server side receives).
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from(value))
+    }
+}
+
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {
         self.0 == other.0

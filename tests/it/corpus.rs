@@ -293,3 +293,80 @@ fn a_discriminator_on_an_all_of_base_decodes_each_subtype() {
     let odd: Animal = serde_json::from_str(r#"{"name": "?"}"#).unwrap();
     assert!(matches!(odd, Animal::Unknown(_)));
 }
+
+/// Bounds as the spec writes them: exclusive ones exclude the bound, integer ones are checked
+/// as integers, and none at or beyond the ends of the field's type (they could not fail);
+/// a `format: password` parameter's length and pattern are checked like a string's, and the
+/// refusal names the parameter, never its value. Over HTTP on 127.0.0.1.
+#[tokio::test]
+async fn limits_are_checked_as_the_spec_writes_them() {
+    use crate::support::{Reply, TestServer};
+    use aqua_corpus::limits::{Client, Credentials, Volume};
+    use aqua_runtime::Error;
+    // No check at or beyond the type's ends: the extreme values pass.
+    let extremes = Volume::new(i64::MIN).offset(i64::MAX).count(i32::MIN);
+    assert_eq!(extremes.validate(), Ok(()));
+    assert_eq!(
+        Volume::new(i64::MAX)
+            .offset(i64::MIN)
+            .count(i32::MAX)
+            .validate(),
+        Ok(())
+    );
+    // `exclusiveMinimum: 0`, `exclusiveMaximum: 10` on an integer: 1 to 9.
+    let replicas = |n| Volume::new(0).replicas(n).validate();
+    assert_eq!(replicas(0), Err("`replicas` is less than 1".to_owned()));
+    assert_eq!(replicas(1), Ok(()));
+    assert_eq!(replicas(9), Ok(()));
+    assert_eq!(replicas(10), Err("`replicas` is greater than 9".to_owned()));
+    // An exclusive minimum and an inclusive maximum on a number.
+    let ratio = |r| Volume::new(0).ratio(r).validate();
+    assert_eq!(ratio(0.0), Err("`ratio` is not greater than 0".to_owned()));
+    assert_eq!(ratio(f64::MIN_POSITIVE), Ok(()));
+    assert_eq!(ratio(1.0), Ok(()));
+    assert_eq!(ratio(1.5), Err("`ratio` is greater than 1".to_owned()));
+
+    let server = TestServer::scripted(|_| Reply::new(204, "text/plain", "")).await;
+    let client =
+        Client::with_base_url(&format!("http://{}", server.addr), Credentials::bearer("t"))
+            .unwrap();
+    let refused = [
+        (
+            client.create_volume("abc", Volume::new(1)).await,
+            "invalid request: `token` is shorter than 4 characters",
+        ),
+        (
+            client.create_volume("abcdefghi", Volume::new(1)).await,
+            "invalid request: `token` is longer than 8 characters",
+        ),
+        (
+            client
+                .create_volume("abcd", Volume::new(1))
+                .passphrase("Wrong")
+                .await,
+            "invalid request: `passphrase` does not match the pattern `^[a-z]+$`",
+        ),
+        (
+            client
+                .create_volume("abcd", Volume::new(1).replicas(10))
+                .await,
+            "invalid request: `replicas` is greater than 9",
+        ),
+    ];
+    for (result, message) in refused {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+        assert_eq!(err.to_string(), message);
+    }
+    assert!(server.requests().is_empty(), "a refused request was sent");
+
+    client
+        .create_volume("a/cd", Volume::new(5).ratio(0.5))
+        .passphrase("secret")
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].target, "/volumes/a%2Fcd?passphrase=secret");
+    assert_eq!(requests[0].body, br#"{"size":5,"ratio":0.5}"#);
+}

@@ -12,7 +12,7 @@ use super::Lowerer;
 use super::compose::all_of_parts;
 use super::infer::ObjectShape;
 use crate::diag::Pointer;
-use crate::model::{Field, Limits, TypeKind, TypeRef};
+use crate::model::{Bound, Field, Limits, TypeKind, TypeRef};
 use crate::names::{self, Scope};
 
 /// The properties of a struct, gathered from one object schema or from the parts of an
@@ -248,13 +248,13 @@ fn own_limits(schema: &Schema) -> Limits {
             ..Limits::default()
         },
         SchemaKind::Type(Type::Integer(t)) => Limits {
-            minimum: t.minimum.map(|v| v as f64),
-            maximum: t.maximum.map(|v| v as f64),
+            minimum: bound(t.minimum.map(|v| v as f64), t.exclusive_minimum),
+            maximum: bound(t.maximum.map(|v| v as f64), t.exclusive_maximum),
             ..Limits::default()
         },
         SchemaKind::Type(Type::Number(t)) => Limits {
-            minimum: t.minimum,
-            maximum: t.maximum,
+            minimum: bound(t.minimum, t.exclusive_minimum),
+            maximum: bound(t.maximum, t.exclusive_maximum),
             ..Limits::default()
         },
         SchemaKind::Type(Type::Array(t)) => Limits {
@@ -266,8 +266,8 @@ fn own_limits(schema: &Schema) -> Limits {
             min_length: any.min_length,
             max_length: any.max_length,
             pattern: any.pattern.clone(),
-            minimum: any.minimum,
-            maximum: any.maximum,
+            minimum: bound(any.minimum, any.exclusive_minimum.unwrap_or(false)),
+            maximum: bound(any.maximum, any.exclusive_maximum.unwrap_or(false)),
             min_items: any.min_items,
             max_items: any.max_items,
         },
@@ -284,20 +284,65 @@ fn fit_limits(ty: &TypeRef, limits: Limits) -> Limits {
         TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64
     );
     let items = matches!(ty, TypeRef::Vec(_));
-    // A bound outside the range of the field's type checks nothing (and would not compile).
-    let in_range = |v: &f64| match ty {
-        TypeRef::I32 => (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(v),
-        TypeRef::F32 => v.abs() <= f64::from(f32::MAX),
-        _ => v.is_finite(),
-    };
     Limits {
         // A minimum of 0 checks nothing (and `len < 0` would not compile without a warning).
         min_length: limits.min_length.filter(|n| text && *n > 0),
         max_length: limits.max_length.filter(|_| text),
         pattern: limits.pattern.filter(|_| text),
-        minimum: limits.minimum.filter(|v| number && in_range(v)),
-        maximum: limits.maximum.filter(|v| number && in_range(v)),
+        minimum: limits
+            .minimum
+            .filter(|_| number)
+            .and_then(|b| fit_bound(ty, b, Side::Min)),
+        maximum: limits
+            .maximum
+            .filter(|_| number)
+            .and_then(|b| fit_bound(ty, b, Side::Max)),
         min_items: limits.min_items.filter(|n| items && *n > 0),
         max_items: limits.max_items.filter(|_| items),
     }
+}
+
+fn bound(value: Option<f64>, exclusive: bool) -> Option<Bound> {
+    value.map(|value| Bound { value, exclusive })
+}
+
+/// Which end of the range a bound closes.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Min,
+    Max,
+}
+
+/// A bound as the field's type checks it, or nothing when no value of the type is outside
+/// it (a check that could not fail: rustc warns "comparison is useless") or the type cannot
+/// hold the bound. An integer's bound becomes an inclusive integer (`exclusiveMinimum: 4` is
+/// `minimum: 5`; `minimum: 0.5` is `minimum: 1`).
+fn fit_bound(ty: &TypeRef, b: Bound, side: Side) -> Option<Bound> {
+    if !b.value.is_finite() {
+        return None;
+    }
+    // The integer type's lowest value and the first value past its highest, as f64 (exact:
+    // i64::MAX is not an f64, 2^63 is).
+    let (lo, past) = match ty {
+        TypeRef::I32 => (f64::from(i32::MIN), f64::from(i32::MAX) + 1.0),
+        TypeRef::I64 => (-(2f64.powi(63)), 2f64.powi(63)),
+        TypeRef::F32 => return (b.value.abs() <= f64::from(f32::MAX)).then_some(b),
+        _ => return Some(b),
+    };
+    let value = match (side, b.exclusive) {
+        (Side::Min, false) => b.value.ceil(),
+        (Side::Min, true) => b.value.floor() + 1.0,
+        (Side::Max, false) => b.value.floor(),
+        (Side::Max, true) => b.value.ceil() - 1.0,
+    };
+    // A minimum at the lowest value, or a maximum at the highest, checks nothing; a bound
+    // past the other end the type cannot write.
+    let useful = match side {
+        Side::Min => value > lo && value < past,
+        Side::Max => value >= lo && value < past - 1.0,
+    };
+    useful.then_some(Bound {
+        value,
+        exclusive: false,
+    })
 }

@@ -11,6 +11,7 @@ use crate::model::{Api, Operation, Param, ParamLocation, ParamStyle, TypeKind, T
 pub(in crate::emit) fn param_arg_type(t: &TypeRef) -> TokenStream {
     match t {
         TypeRef::String => quote!(impl Into<String>),
+        TypeRef::Secret => quote!(impl Into<::aqua_runtime::Secret>),
         TypeRef::Vec(inner) => {
             let inner = rust_type(inner);
             quote!(impl IntoIterator<Item = #inner>)
@@ -23,7 +24,7 @@ pub(in crate::emit) fn param_arg_type(t: &TypeRef) -> TokenStream {
 pub(in crate::emit) fn param_convert(p: &Param) -> TokenStream {
     let name = ident(&p.name);
     match p.ty {
-        TypeRef::String => quote!(#name.into()),
+        TypeRef::String | TypeRef::Secret => quote!(#name.into()),
         TypeRef::Vec(_) => quote!(#name.into_iter().collect()),
         _ => quote!(#name),
     }
@@ -164,19 +165,26 @@ pub(super) fn placed(api: &Api, op: &Operation) -> Placed {
     for p in op.params.iter().filter(|p| !p.transport) {
         let n = ident(&p.name);
         let wire = &p.wire;
+        // Lengths and patterns check text (a secret's too, without showing it).
+        let chars = match p.ty {
+            TypeRef::String => Some(quote!(value)),
+            TypeRef::Secret => Some(quote!(value.expose())),
+            _ => None,
+        };
         let min = p
             .min_length
-            .filter(|&min| min > 0 && p.ty == TypeRef::String)
-            .map(|min| {
+            .filter(|&min| min > 0)
+            .zip(chars.as_ref())
+            .map(|(min, text)| {
                 let (short, msg) = if min == 1 {
                     (
-                        quote!(value.is_empty()),
+                        quote!(#text.is_empty()),
                         format!("`{wire}` must not be empty"),
                     )
                 } else {
                     let lit = proc_macro2::Literal::usize_unsuffixed(min);
                     (
-                        quote!(value.chars().count() < #lit),
+                        quote!(#text.chars().count() < #lit),
                         format!("`{wire}` is shorter than {min} characters"),
                     )
                 };
@@ -186,11 +194,11 @@ pub(super) fn placed(api: &Api, op: &Operation) -> Placed {
                     }
                 }
             });
-        let max = p.max_length.map(|max| {
+        let max = p.max_length.zip(chars.as_ref()).map(|(max, text)| {
             let msg = format!("`{wire}` is longer than {max} characters");
             let max = proc_macro2::Literal::usize_unsuffixed(max);
             quote! {
-                if value.chars().count() > #max {
+                if #text.chars().count() > #max {
                     return Err(::aqua_runtime::Error::invalid_request(#msg));
                 }
             }
@@ -202,11 +210,11 @@ pub(super) fn placed(api: &Api, op: &Operation) -> Placed {
         let pattern = p
             .pattern
             .as_ref()
-            .filter(|_| p.ty == TypeRef::String)
-            .map(|pattern| {
+            .zip(chars.as_ref())
+            .map(|(pattern, text)| {
                 let msg = format!("`{wire}` does not match the pattern `{pattern}`");
                 quote! {
-                    if !::aqua_runtime::pattern::matches(value, #pattern) {
+                    if !::aqua_runtime::pattern::matches(#text, #pattern) {
                         return Err(::aqua_runtime::Error::invalid_request(#msg));
                     }
                 }
@@ -217,6 +225,7 @@ pub(super) fn placed(api: &Api, op: &Operation) -> Placed {
         };
         let text = match p.ty {
             TypeRef::String => quote!(value.clone()),
+            TypeRef::Secret => quote!(value.expose().to_owned()),
             _ => quote!(value.to_string()),
         };
         let (style, explode) = (style_path(p), p.explode);

@@ -33,6 +33,9 @@ pub(super) fn path(api: &Api, op: &Operation) -> Path {
                     TypeRef::String => {
                         quote!(let #n = ::aqua_runtime::path::segment(#wire, &self.#n)?;)
                     }
+                    TypeRef::Secret => {
+                        quote!(let #n = ::aqua_runtime::path::segment(#wire, self.#n.expose())?;)
+                    }
                     _ => quote! {
                         let #n = ::aqua_runtime::path::segment(#wire, &self.#n.to_string())?.into_owned();
                     },

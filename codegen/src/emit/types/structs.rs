@@ -228,14 +228,24 @@ fn limit_checks(f: &Field) -> Vec<TokenStream> {
             }
         };
         if let Some(min) = l.minimum {
-            let msg = format!("`{wire}` is less than {min}");
-            let v = lit(min);
-            out.push(quote!(if *value < #v { return Err(#msg.to_owned()); }));
+            let (v, m) = (lit(min.value), min.value);
+            out.push(if min.exclusive {
+                let msg = format!("`{wire}` is not greater than {m}");
+                quote!(if *value <= #v { return Err(#msg.to_owned()); })
+            } else {
+                let msg = format!("`{wire}` is less than {m}");
+                quote!(if *value < #v { return Err(#msg.to_owned()); })
+            });
         }
         if let Some(max) = l.maximum {
-            let msg = format!("`{wire}` is greater than {max}");
-            let v = lit(max);
-            out.push(quote!(if *value > #v { return Err(#msg.to_owned()); }));
+            let (v, m) = (lit(max.value), max.value);
+            out.push(if max.exclusive {
+                let msg = format!("`{wire}` is not less than {m}");
+                quote!(if *value >= #v { return Err(#msg.to_owned()); })
+            } else {
+                let msg = format!("`{wire}` is greater than {m}");
+                quote!(if *value > #v { return Err(#msg.to_owned()); })
+            });
         }
     }
     out
