@@ -11,6 +11,7 @@ mod flex_int;
 mod flex_string;
 mod nullable;
 mod number_enum;
+mod object;
 mod timestamp;
 
 use std::fmt;
@@ -24,6 +25,7 @@ pub use flex_bool::FlexBool;
 pub use flex_int::FlexInt;
 pub use flex_string::FlexString;
 pub use nullable::{Nullable, present};
+pub use object::{Key, Object, deserialize_object, field, required, rest};
 pub use timestamp::{Timestamp, TimestampError, TimestampFormats, TimestampValue};
 
 /// A string enum of the API: known unit variants plus a fallback that keeps unknown values.

@@ -43,11 +43,7 @@ pub(super) fn output_struct(
         }
         if !f.required {
             ty = quote!(Option<#ty>);
-            serde_args.push(quote!(default));
             serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
-            if f.nullable {
-                serde_args.push(quote!(deserialize_with = "::aqua_runtime::wire::present"));
-            }
         }
         let serde_attr = if serde_args.is_empty() {
             quote!()
@@ -89,16 +85,78 @@ pub(super) fn output_struct(
     } else {
         quote!()
     };
+    let decode = object_impl(def, struct_fields, &rest_name);
     quote! {
         #doc
-        #[derive( #(#derives),*, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive( #(#derives),*, ::serde::Serialize)]
         #[non_exhaustive]
         pub struct #name {
             #( #fields )*
             #rest
         }
 
+        #decode
+
         #request_impl
+    }
+}
+
+/// `Deserialize` through [`aqua_runtime::wire::Object`]: one slot per listed property, read
+/// in a loop over the object's properties; the others go to the map of the rest. (serde's
+/// derive with `#[serde(flatten)]` decodes the same, and costs the crate several times the
+/// compile time: BENCHMARKS.md, "Compile time".)
+fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStream {
+    let name = ident(&def.name);
+    let expecting = format!("struct {}", def.name);
+    // The loop's own names, unless a field has them.
+    let free = |candidates: [&str; 3]| {
+        let taken = |c: &str| fields.iter().any(|f| f.name == c) || *rest_name == c;
+        ident(candidates.into_iter().find(|c| !taken(c)).unwrap_or(candidates[2]))
+    };
+    let map = free(["map", "properties_map", "__map"]);
+    let key = free(["key", "property_key", "__key"]);
+    let mut slots = Vec::new();
+    let mut arms = Vec::new();
+    let mut values = Vec::new();
+    for f in fields {
+        let n = ident(&f.name);
+        let wire = &f.wire;
+        let mut ty = rust_type(&f.ty);
+        if f.boxed {
+            ty = quote!(Box<#ty>);
+        }
+        if f.nullable {
+            ty = quote!(::aqua_runtime::wire::Nullable<#ty>);
+        }
+        // A slot holds the value read: `null` is `None` for an optional property, and
+        // `Some(Null)` for an optional nullable one.
+        let (slot, value) = match (f.required, f.nullable) {
+            (true, _) => (ty, quote!(#n: ::aqua_runtime::wire::required(#n, #wire)?)),
+            (false, true) => (ty, quote!(#n)),
+            (false, false) => (quote!(Option<#ty>), quote!(#n: #n.flatten())),
+        };
+        slots.push(quote!(let mut #n: Option<#slot> = None;));
+        arms.push(quote!(#wire => ::aqua_runtime::wire::field(&mut #map, &mut #n, #wire)?,));
+        values.push(value);
+    }
+    quote! {
+        impl ::aqua_runtime::wire::Object for #name {
+            const EXPECTING: &'static str = #expecting;
+
+            fn decode<'de, A: ::serde::de::MapAccess<'de>>(mut #map: A) -> Result<Self, A::Error> {
+                #( #slots )*
+                let mut #rest_name = ::std::collections::BTreeMap::new();
+                while let Some(#key) = #map.next_key::<::aqua_runtime::wire::Key<'de>>()? {
+                    match #key.as_str() {
+                        #( #arms )*
+                        _ => ::aqua_runtime::wire::rest(&mut #map, &mut #rest_name, #key)?,
+                    }
+                }
+                Ok(#name { #( #values, )* #rest_name })
+            }
+        }
+
+        ::aqua_runtime::object_impls!(#name);
     }
 }
 
