@@ -450,15 +450,7 @@ fn build_all(
     docs: &[Document],
     generators: &[Generator],
 ) -> Vec<CrateResult> {
-    let settings = crates::Settings {
-        crates: cx.work.join("crates"),
-        target_dir: cx.work.join("cargo-target"),
-        cpu_limit: cx.cli.timeout,
-        generate_limit: wall_limit(cx),
-        check_limit: Duration::from_secs(cx.cli.check_timeout),
-        memory_limit: memory(cx),
-        features: cx.cli.features.clone(),
-    };
+    let settings = crate_settings(cx);
     let total = docs.len() * generators.len();
     let mut results = Vec::with_capacity(total);
     for doc in docs {

@@ -229,6 +229,20 @@ fn fastest_peer<'a>(
         .min_by(|a, b| a.1.best.total_cmp(&b.1.best))
 }
 
+/// A table's header row and alignment row: the API, a column per generator, then `extra`
+/// columns (with their alignments `extra_align`).
+fn table_header(out: &mut String, generators: &[Generator], extra: &str, extra_align: &str) {
+    out.push_str("| API |");
+    for g in generators {
+        let _ = write!(out, " {} |", g.label());
+    }
+    let _ = write!(out, "{extra}\n|---|");
+    for _ in generators {
+        out.push_str("---:|");
+    }
+    let _ = writeln!(out, "{extra_align}");
+}
+
 /// The benchmark's markdown: per document, each generator's lines, check and release times,
 /// ours against the fastest peer that compiled; then ours with one feature.
 pub fn markdown(
@@ -243,7 +257,7 @@ pub fn markdown(
         out,
         "Each crate's own code, its dependencies built before (untimed), `CARGO_INCREMENTAL=0`, \
          one shared target directory; best of {} runs (wall clock, and the CPU time of that run); \
-         ratio: ours ÷ the fastest peer whose crate compiled, same run.\n",
+         ratio: ours ÷ the fastest peer whose crate compiled, same run (wall clock, then CPU time).\n",
         plan.repeat
     );
     let find = |doc: &str, g: Generator| {
@@ -259,15 +273,13 @@ pub fn markdown(
         vec![("cargo check", |c| c.check.as_ref())]
     };
     for (build, pick) in &builds {
-        let _ = write!(out, "### `{build}`\n\n| API |");
-        for g in generators {
-            let _ = write!(out, " {} |", g.label());
-        }
-        out.push_str(" ours ÷ fastest peer | load |\n|---|");
-        for _ in generators {
-            out.push_str("---:|");
-        }
-        out.push_str("---:|---|\n");
+        let _ = write!(out, "### `{build}`\n\n");
+        table_header(
+            &mut out,
+            generators,
+            " ours ÷ fastest peer | load |",
+            "---:|---|",
+        );
         for (label, doc) in names {
             let _ = write!(out, "| {label} |");
             for g in generators {
@@ -287,9 +299,12 @@ pub fn markdown(
                 .and_then(pick)
                 .filter(|t| t.ok);
             let ratio = match (ours, fastest_peer(rows, doc, pick)) {
-                (Some(o), Some((g, p))) if p.best > 0.0 => {
-                    format!("**{:.2}×** ({})", o.best / p.best, g.label())
-                }
+                (Some(o), Some((g, p))) if p.best > 0.0 && p.cpu > 0.0 => format!(
+                    "**{:.2}×** ({}; CPU {:.2}×)",
+                    o.best / p.best,
+                    g.label(),
+                    o.cpu / p.cpu
+                ),
                 _ => "–".to_owned(),
             };
             let load = find(doc, Generator::Aqua)
@@ -299,15 +314,8 @@ pub fn markdown(
         }
         out.push('\n');
     }
-    out.push_str("### Lines of generated Rust\n\n| API |");
-    for g in generators {
-        let _ = write!(out, " {} |", g.label());
-    }
-    out.push_str("\n|---|");
-    for _ in generators {
-        out.push_str("---:|");
-    }
-    out.push('\n');
+    out.push_str("### Lines of generated Rust\n\n");
+    table_header(&mut out, generators, "", "");
     for (label, doc) in names {
         let _ = write!(out, "| {label} |");
         for g in generators {

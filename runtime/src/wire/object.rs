@@ -325,11 +325,23 @@ mod tests {
     #[test]
     fn errors_are_serde_derive_s() {
         let cases = [
-            (r#"{"note":"n","any":1}"#, "missing field `id` at line 1 column 20"),
+            (
+                r#"{"note":"n","any":1}"#,
+                "missing field `id` at line 1 column 20",
+            ),
             (r#"{"id":"a"}"#, "missing field `any` at line 1 column 10"),
-            (r#"{"id":"a","id":"b","any":1}"#, "duplicate field `id` at line 1 column 14"),
-            (r#"{"id":1,"any":1}"#, "invalid type: integer `1`, expected a string at line 1 column 7"),
-            (r#"{"id":"a","any":1,"previous":"x"}"#, "invalid type: string \"x\", expected i64 at line 1 column 32"),
+            (
+                r#"{"id":"a","id":"b","any":1}"#,
+                "duplicate field `id` at line 1 column 14",
+            ),
+            (
+                r#"{"id":1,"any":1}"#,
+                "invalid type: integer `1`, expected a string at line 1 column 7",
+            ),
+            (
+                r#"{"id":"a","any":1,"previous":"x"}"#,
+                "invalid type: string \"x\", expected i64 at line 1 column 32",
+            ),
         ];
         for (json, message) in cases {
             assert_eq!(same_as_derived(json).unwrap_err(), message, "{json}");
@@ -345,12 +357,21 @@ mod tests {
     fn escaped_and_transient_keys_decode_like_borrowed_ones() {
         // An escaped key cannot be borrowed from the text; a reader gives transient keys.
         let s = same_as_derived(r#"{"\u0069d":"a","any":0,"n\u00e9w":1}"#).unwrap();
-        assert_eq!((s.id.as_str(), &s.unknown_fields["néw"]), ("a", &serde_json::json!(1)));
+        assert_eq!(
+            (s.id.as_str(), &s.unknown_fields["néw"]),
+            ("a", &serde_json::json!(1))
+        );
         let s: Sample = serde_json::from_reader(&br#"{"id":"r","any":0,"k":2}"#[..]).unwrap();
-        assert_eq!((s.id.as_str(), &s.unknown_fields["k"]), ("r", &serde_json::json!(2)));
+        assert_eq!(
+            (s.id.as_str(), &s.unknown_fields["k"]),
+            ("r", &serde_json::json!(2))
+        );
         // From a `Value` (keys owned).
         let v = serde_json::json!({"id": "v", "any": 0, "z": null});
         let s: Sample = serde_json::from_value(v).unwrap();
-        assert_eq!((s.id.as_str(), &s.unknown_fields["z"]), ("v", &serde_json::Value::Null));
+        assert_eq!(
+            (s.id.as_str(), &s.unknown_fields["z"]),
+            ("v", &serde_json::Value::Null)
+        );
     }
 }

@@ -111,7 +111,12 @@ fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStrea
     // The loop's own names, unless a field has them.
     let free = |candidates: [&str; 3]| {
         let taken = |c: &str| fields.iter().any(|f| f.name == c) || *rest_name == c;
-        ident(candidates.into_iter().find(|c| !taken(c)).unwrap_or(candidates[2]))
+        ident(
+            candidates
+                .into_iter()
+                .find(|c| !taken(c))
+                .unwrap_or(candidates[2]),
+        )
     };
     let map = free(["map", "properties_map", "__map"]);
     let key = free(["key", "property_key", "__key"]);
@@ -139,6 +144,18 @@ fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStrea
         arms.push(quote!(#wire => ::aqua_runtime::wire::field(&mut #map, &mut #n, #wire)?,));
         values.push(value);
     }
+    let rest = quote!(::aqua_runtime::wire::rest(&mut #map, &mut #rest_name, #key)?);
+    // Without listed properties, every one is of the rest (and a `match` would have one arm).
+    let each = if arms.is_empty() {
+        quote!(#rest;)
+    } else {
+        quote! {
+            match #key.as_str() {
+                #( #arms )*
+                _ => #rest,
+            }
+        }
+    };
     quote! {
         impl ::aqua_runtime::wire::Object for #name {
             const EXPECTING: &'static str = #expecting;
@@ -147,10 +164,7 @@ fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStrea
                 #( #slots )*
                 let mut #rest_name = ::std::collections::BTreeMap::new();
                 while let Some(#key) = #map.next_key::<::aqua_runtime::wire::Key<'de>>()? {
-                    match #key.as_str() {
-                        #( #arms )*
-                        _ => ::aqua_runtime::wire::rest(&mut #map, &mut #rest_name, #key)?,
-                    }
+                    #each
                 }
                 Ok(#name { #( #values, )* #rest_name })
             }
