@@ -101,14 +101,15 @@ pub(super) fn output_struct(
     }
 }
 
-/// `Deserialize` through [`aqua_runtime::wire::Object`]: one slot per listed property, read
-/// in a loop over the object's properties; the others go to the map of the rest. (serde's
-/// derive with `#[serde(flatten)]` decodes the same, and costs the crate several times the
-/// compile time: BENCHMARKS.md, "Compile time".)
+/// `Deserialize` through [`aqua_runtime::wire::Object`]: one slot per listed property, filled
+/// by `read_properties`; the others go to the map of the rest. (serde's derive with
+/// `#[serde(flatten)]` decodes the same, and costs the crate several times the compile time:
+/// BENCHMARKS.md, section 7.) No `?`: in a function generic over the map each one makes rustc
+/// search every `From` impl of the crate, a fifth of a big crate's check time.
 fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStream {
     let name = ident(&def.name);
     let expecting = format!("struct {}", def.name);
-    // The loop's own names, unless a field has them.
+    // The closure's own names, unless a field has them.
     let free = |candidates: [&str; 3]| {
         let taken = |c: &str| fields.iter().any(|f| f.name == c) || *rest_name == c;
         ident(
@@ -122,6 +123,7 @@ fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStrea
     let key = free(["key", "property_key", "__key"]);
     let mut slots = Vec::new();
     let mut arms = Vec::new();
+    let mut missing = Vec::new();
     let mut values = Vec::new();
     for f in fields {
         let n = ident(&f.name);
@@ -134,26 +136,49 @@ fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStrea
             ty = quote!(::aqua_runtime::wire::Nullable<#ty>);
         }
         // A slot holds the value read: `null` is `None` for an optional property, and
-        // `Some(Null)` for an optional nullable one.
+        // `Some(Null)` for an optional nullable one; an absent required nullable one is null
+        // (as serde's derive makes it), an absent required other one an error.
         let (slot, value) = match (f.required, f.nullable) {
-            (true, _) => (ty, quote!(#n: ::aqua_runtime::wire::required(#n, #wire)?)),
+            (true, false) => {
+                missing.push(quote! {
+                    let Some(#n) = #n else {
+                        return Err(::serde::de::Error::missing_field(#wire));
+                    };
+                });
+                (ty, quote!(#n))
+            }
+            (true, true) => (
+                ty,
+                quote!(#n: #n.unwrap_or(::aqua_runtime::wire::Nullable::Null)),
+            ),
             (false, true) => (ty, quote!(#n)),
             (false, false) => (quote!(Option<#ty>), quote!(#n: #n.flatten())),
         };
         slots.push(quote!(let mut #n: Option<#slot> = None;));
-        arms.push(quote!(#wire => ::aqua_runtime::wire::field(&mut #map, &mut #n, #wire)?,));
+        arms.push(quote!(#wire => ::aqua_runtime::wire::field(#map, &mut #n, #wire),));
         values.push(value);
     }
-    let rest = quote!(::aqua_runtime::wire::rest(&mut #map, &mut #rest_name, #key)?);
+    let rest = quote!(::aqua_runtime::wire::rest(#map, &mut #rest_name, #key));
     // Without listed properties, every one is of the rest (and a `match` would have one arm).
     let each = if arms.is_empty() {
-        quote!(#rest;)
+        rest
     } else {
         quote! {
             match #key.as_str() {
                 #( #arms )*
                 _ => #rest,
             }
+        }
+    };
+    let value = quote!(#name { #( #values, )* #rest_name });
+    let build = if missing.is_empty() {
+        quote!(.map(|()| #value))
+    } else {
+        quote! {
+            .and_then(|()| {
+                #( #missing )*
+                Ok(#value)
+            })
         }
     };
     quote! {
@@ -163,10 +188,7 @@ fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStrea
             fn decode<'de, A: ::serde::de::MapAccess<'de>>(mut #map: A) -> Result<Self, A::Error> {
                 #( #slots )*
                 let mut #rest_name = ::std::collections::BTreeMap::new();
-                while let Some(#key) = #map.next_key::<::aqua_runtime::wire::Key<'de>>()? {
-                    #each
-                }
-                Ok(#name { #( #values, )* #rest_name })
+                ::aqua_runtime::wire::read_properties(&mut #map, |#map, #key| #each) #build
             }
         }
 
