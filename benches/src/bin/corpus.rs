@@ -291,15 +291,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Famous { peers, only } => {
-            let chosen: Vec<&(&str, &str)> = FAMOUS
-                .iter()
-                .filter(|(label, file)| {
-                    only.is_empty()
-                        || only
-                            .iter()
-                            .any(|o| label.eq_ignore_ascii_case(o) || file.eq_ignore_ascii_case(o))
-                })
-                .collect();
+            let chosen: Vec<&(&str, &str)> = famous(only).collect();
             let files: Vec<&str> = chosen.iter().map(|(_, f)| *f).collect();
             let docs = documents::pick(&all, &files)?;
             let names: Vec<(String, String)> = chosen
@@ -607,17 +599,7 @@ fn compile_bench(cx: &Context, all: &[Document]) -> Result<ExitCode, String> {
     let settings = crate_settings(cx);
     let mut names: Vec<(String, String)> = Vec::new();
     if !*no_famous {
-        names.extend(
-            FAMOUS
-                .iter()
-                .filter(|(label, file)| {
-                    only.is_empty()
-                        || only
-                            .iter()
-                            .any(|o| label.eq_ignore_ascii_case(o) || file.eq_ignore_ascii_case(o))
-                })
-                .map(|(l, f)| ((*l).to_owned(), (*f).to_owned())),
-        );
+        names.extend(famous(only).map(|(l, f)| ((*l).to_owned(), (*f).to_owned())));
     }
     names.extend(docs.iter().map(|d| (d.clone(), d.clone())));
     let chosen: Vec<&str> = names.iter().map(|(_, f)| f.as_str()).collect();
@@ -719,6 +701,18 @@ fn crate_settings(cx: &Context) -> crates::Settings {
         memory_limit: memory(cx),
         features: cx.cli.features.clone(),
     }
+}
+
+/// The famous APIs that `only` names (by label or file, any case), all when it is empty.
+fn famous<'a>(
+    only: &'a [String],
+) -> impl Iterator<Item = &'static (&'static str, &'static str)> + 'a {
+    FAMOUS.iter().filter(move |(label, file)| {
+        only.is_empty()
+            || only
+                .iter()
+                .any(|o| label.eq_ignore_ascii_case(o) || file.eq_ignore_ascii_case(o))
+    })
 }
 
 fn wall_limit(cx: &Context) -> Duration {

@@ -29,13 +29,7 @@ pub(super) fn output_struct(
     }
     let fields = fields.iter().map(|f| {
         let fname = ident(&f.name);
-        let mut ty = rust_type(&f.ty);
-        if f.boxed {
-            ty = quote!(Box<#ty>);
-        }
-        if f.nullable {
-            ty = quote!(::aqua_runtime::wire::Nullable<#ty>);
-        }
+        let mut ty = value_type(f);
         let mut serde_args = Vec::new();
         if f.name != f.wire {
             let wire = &f.wire;
@@ -128,13 +122,7 @@ fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStrea
     for f in fields {
         let n = ident(&f.name);
         let wire = &f.wire;
-        let mut ty = rust_type(&f.ty);
-        if f.boxed {
-            ty = quote!(Box<#ty>);
-        }
-        if f.nullable {
-            ty = quote!(::aqua_runtime::wire::Nullable<#ty>);
-        }
+        let ty = value_type(f);
         // A slot holds the value read: `null` is `None` for an optional property, and
         // `Some(Null)` for an optional nullable one; an absent required nullable one is null
         // (as serde's derive makes it), an absent required other one an error.
@@ -194,6 +182,19 @@ fn object_impl(def: &TypeDef, fields: &[Field], rest_name: &Ident) -> TokenStrea
 
         ::aqua_runtime::object_impls!(#name);
     }
+}
+
+/// A field's value type without the `Option` of an optional field: boxed when it leads back
+/// to its struct, `Nullable` when `null` is a value.
+fn value_type(f: &Field) -> TokenStream {
+    let mut ty = rust_type(&f.ty);
+    if f.boxed {
+        ty = quote!(Box<#ty>);
+    }
+    if f.nullable {
+        ty = quote!(::aqua_runtime::wire::Nullable<#ty>);
+    }
+    ty
 }
 
 /// The name and type of the flattened map of the properties the spec does not list:
