@@ -25,7 +25,7 @@ pub use flex_bool::FlexBool;
 pub use flex_int::FlexInt;
 pub use flex_string::FlexString;
 pub use nullable::{Nullable, present};
-pub use object::{Key, Object, deserialize_object, field, read_properties, required, rest};
+pub use object::{Key, Object, deserialize_object, field, read_properties, rest};
 pub use timestamp::{Timestamp, TimestampError, TimestampFormats, TimestampValue};
 
 /// A string enum of the API: known unit variants plus a fallback that keeps unknown values.

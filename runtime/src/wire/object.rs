@@ -46,14 +46,17 @@ pub trait Object: Sized {
 ///         let mut x: Option<i64> = None;
 ///         let mut label: Option<Option<String>> = None;
 ///         let mut unknown_fields = std::collections::BTreeMap::new();
-///         while let Some(key) = map.next_key::<Key<'de>>()? {
-///             match key.as_str() {
-///                 "x" => wire::field(&mut map, &mut x, "x")?,
-///                 "label" => wire::field(&mut map, &mut label, "label")?,
-///                 _ => wire::rest(&mut map, &mut unknown_fields, key)?,
-///             }
-///         }
-///         Ok(Point { x: wire::required(x, "x")?, label: label.flatten(), unknown_fields })
+///         wire::read_properties(&mut map, |map, key| match key.as_str() {
+///             "x" => wire::field(map, &mut x, "x"),
+///             "label" => wire::field(map, &mut label, "label"),
+///             _ => wire::rest(map, &mut unknown_fields, key),
+///         })
+///         .and_then(|()| {
+///             let Some(x) = x else {
+///                 return Err(serde::de::Error::missing_field("x"));
+///             };
+///             Ok(Point { x, label: label.flatten(), unknown_fields })
+///         })
 ///     }
 /// }
 ///
@@ -192,40 +195,6 @@ pub fn rest<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     Ok(())
 }
 
-/// The value of a required property: the one read, else what its type makes of an absent
-/// value, as serde's derive does (null for a [`Nullable`](crate::wire::Nullable), `None` for
-/// an `Option`), else the error "missing field".
-pub fn required<'de, T: Deserialize<'de>, E: de::Error>(
-    slot: Option<T>,
-    name: &'static str,
-) -> Result<T, E> {
-    match slot {
-        Some(value) => Ok(value),
-        None => T::deserialize(Missing(name, PhantomData)),
-    }
-}
-
-/// A deserializer of an absent property: `None` to an `Option`-like type, else "missing field".
-struct Missing<E>(&'static str, PhantomData<E>);
-
-impl<'de, E: de::Error> Deserializer<'de> for Missing<E> {
-    type Error = E;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, E> {
-        Err(E::missing_field(self.0))
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        visitor.visit_none()
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -233,8 +202,8 @@ mod tests {
     use super::*;
     use crate::wire::Nullable;
 
-    /// What the generator writes for a struct with a required, an optional, a required
-    /// nullable and an optional nullable property.
+    /// What the generator writes (`emit/types/structs.rs`) for a struct with a required, an
+    /// optional, a required nullable, an optional nullable and a required untyped property.
     #[derive(Debug, PartialEq)]
     struct Sample {
         id: String,
@@ -254,23 +223,29 @@ mod tests {
             let mut previous: Option<Nullable<i64>> = None;
             let mut any: Option<serde_json::Value> = None;
             let mut unknown_fields = BTreeMap::new();
-            while let Some(key) = map.next_key::<Key<'de>>()? {
-                match key.as_str() {
-                    "id" => field(&mut map, &mut id, "id")?,
-                    "note" => field(&mut map, &mut note, "note")?,
-                    "parent" => field(&mut map, &mut parent, "parent")?,
-                    "previous" => field(&mut map, &mut previous, "previous")?,
-                    "any" => field(&mut map, &mut any, "any")?,
-                    _ => rest(&mut map, &mut unknown_fields, key)?,
-                }
-            }
-            Ok(Sample {
-                id: required(id, "id")?,
-                note: note.flatten(),
-                parent: required(parent, "parent")?,
-                previous,
-                any: required(any, "any")?,
-                unknown_fields,
+            read_properties(&mut map, |map, key| match key.as_str() {
+                "id" => field(map, &mut id, "id"),
+                "note" => field(map, &mut note, "note"),
+                "parent" => field(map, &mut parent, "parent"),
+                "previous" => field(map, &mut previous, "previous"),
+                "any" => field(map, &mut any, "any"),
+                _ => rest(map, &mut unknown_fields, key),
+            })
+            .and_then(|()| {
+                let Some(id) = id else {
+                    return Err(de::Error::missing_field("id"));
+                };
+                let Some(any) = any else {
+                    return Err(de::Error::missing_field("any"));
+                };
+                Ok(Sample {
+                    id,
+                    note: note.flatten(),
+                    parent: parent.unwrap_or(Nullable::Null),
+                    previous,
+                    any,
+                    unknown_fields,
+                })
             })
         }
     }
