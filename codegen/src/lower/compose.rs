@@ -468,8 +468,9 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// The values the discriminator property of an object alternative may take (its `enum`).
-fn tag_values(schema: &Schema, property: &str) -> Vec<String> {
+/// The string values a property of an object schema may take (its `enum`), when the schema
+/// lists it inline: the discriminator's values of an alternative or of a subtype's part.
+pub(super) fn tag_values(schema: &Schema, property: &str) -> Vec<String> {
     let properties = match &schema.schema_kind {
         SchemaKind::Type(Type::Object(o)) => &o.properties,
         SchemaKind::Any(any) => &any.properties,

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
+use openapiv3::{ReferenceOr, Schema};
 
 use super::compose::all_of_parts;
 use super::infer::{self, Notes, Shape};
@@ -233,30 +233,11 @@ fn discriminator_enum(schema: &Schema, property: &str) -> Vec<String> {
             parts.push(p);
         }
     }
-    for part in parts {
-        let properties = match &part.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => &o.properties,
-            SchemaKind::Any(any) => &any.properties,
-            _ => continue,
-        };
-        if let Some(ReferenceOr::Item(p)) = properties.get(property) {
-            let values: Vec<String> = match &p.schema_kind {
-                SchemaKind::Type(Type::String(s)) => {
-                    s.enumeration.iter().flatten().cloned().collect()
-                }
-                SchemaKind::Any(any) => any
-                    .enumeration
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if !values.is_empty() {
-                return values;
-            }
-        }
-    }
-    Vec::new()
+    parts
+        .into_iter()
+        .map(|part| super::compose::tag_values(part, property))
+        .find(|values| !values.is_empty())
+        .unwrap_or_default()
 }
 
 /// The component key a `$ref` to a whole component schema names.
