@@ -13,9 +13,21 @@ impl Request<'_> {
     /// Adds a query parameter of any type, written by `style` and `explode` (an object as
     /// `name[key]=value` for `deepObject`, an array as `name=a,b` unexploded, …).
     pub fn query_param<T: Serialize + ?Sized>(
-        mut self,
+        self,
         name: &'static str,
         value: &T,
+        style: Style,
+        explode: bool,
+    ) -> Self {
+        self.query_value(name, serde_json::to_value(value), style, explode)
+    }
+
+    /// [`query_param`](Self::query_param) once its value is JSON: not generic, so that its
+    /// code is compiled once, not once per parameter type (as only `to_value` is).
+    fn query_value(
+        mut self,
+        name: &'static str,
+        value: serde_json::Result<serde_json::Value>,
         style: Style,
         explode: bool,
     ) -> Self {
@@ -27,9 +39,20 @@ impl Request<'_> {
 
     /// Adds a header parameter of any type (`simple`: items joined by `,`).
     pub fn header_param<T: Serialize + ?Sized>(
-        mut self,
+        self,
         name: &'static str,
         value: &T,
+        style: Style,
+        explode: bool,
+    ) -> Self {
+        self.header_value(name, serde_json::to_value(value), style, explode)
+    }
+
+    /// [`header_param`](Self::header_param) once its value is JSON.
+    fn header_value(
+        mut self,
+        name: &'static str,
+        value: serde_json::Result<serde_json::Value>,
         style: Style,
         explode: bool,
     ) -> Self {
@@ -44,9 +67,19 @@ impl Request<'_> {
 
     /// Adds a cookie parameter of any type (`form`: items joined by `,`).
     pub fn cookie_param<T: Serialize + ?Sized>(
-        mut self,
+        self,
         name: &'static str,
         value: &T,
+        style: Style,
+    ) -> Self {
+        self.cookie_value(name, serde_json::to_value(value), style)
+    }
+
+    /// [`cookie_param`](Self::cookie_param) once its value is JSON.
+    fn cookie_value(
+        mut self,
+        name: &'static str,
+        value: serde_json::Result<serde_json::Value>,
         style: Style,
     ) -> Self {
         match self.value_of(name, value) {
@@ -101,13 +134,13 @@ impl Request<'_> {
         self
     }
 
-    /// `value` as JSON, or `None` after recording why it cannot be encoded.
-    fn value_of<T: Serialize + ?Sized>(
+    /// The parameter `name` as JSON, or `None` after recording why it cannot be encoded.
+    fn value_of(
         &mut self,
         name: &str,
-        value: &T,
+        value: serde_json::Result<serde_json::Value>,
     ) -> Option<serde_json::Value> {
-        match serde_json::to_value(value) {
+        match value {
             Ok(v) => Some(v),
             Err(e) => {
                 self.problem.get_or_insert_with(|| {

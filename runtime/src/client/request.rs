@@ -1,7 +1,7 @@
 //! [`Request`], the builder generated operations fill in, and the four ways to send it.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::exchange::Prepared;
-use super::response::RawResponse;
+use super::response::{RawResponse, ReadResponse};
 use super::{ClientCore, Requirement};
 use crate::download::Download;
 use crate::encoding::{self, Multipart};
@@ -250,14 +250,25 @@ impl<'a> Request<'a> {
     ///
     /// Transient failures are retried under [`ClientConfig::retry`](crate::ClientConfig::retry) (see
     /// the [`retry` module](crate::retry)); [`ClientConfig::timeout`](crate::ClientConfig::timeout) limits each attempt.
-    pub async fn send_json<T: DeserializeOwned, E: ErrorBody>(
+    pub async fn send_json<T: DeserializeOwned + Send, E: ErrorBody>(
         self,
         looks_successful: Option<fn(&T) -> bool>,
     ) -> Result<T, Error<E>> {
         let prepared = self.prepare()?;
-        prepared
-            .retrying(|attempt| prepared.json_attempt(looks_successful, attempt))
-            .await
+        // The value of the attempt that succeeds; the attempts themselves are not generic
+        // over `T` (see `json_retrying`).
+        let decoded: Mutex<Option<T>> = Mutex::new(None);
+        let accept = |read: &ReadResponse| -> Result<(), Error<E>> {
+            let value = read.decode(looks_successful)?;
+            *decoded.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
+            Ok(())
+        };
+        let read = prepared.json_retrying(&accept).await?;
+        match decoded.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            Some(value) => Ok(value),
+            // `accept` keeps the value of every response it accepts: not reached.
+            None => read.decode(looks_successful),
+        }
     }
 
     /// Sends the request and expects a success status; the body is ignored.
