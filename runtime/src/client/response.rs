@@ -131,10 +131,10 @@ impl Prepared {
 
     /// Makes the attempts of [`Request::send_json`](crate::Request::send_json): each reads
     /// the response whole and hands it to `accept`, which decodes it (and may fail the
-    /// attempt, as AQuA's HTTP 200 with an error body does); returns the response accepted. Not generic over the decoded
-    /// type, so that the state machines of sending and retrying are compiled once per crate,
-    /// not once per response type (issue 17: they were a tenth of a large crate's code in
-    /// release builds).
+    /// attempt, as AQuA's HTTP 200 with an error body does); returns the response accepted.
+    /// Not generic over the decoded type, so that the state machines of sending and
+    /// retrying are compiled once per crate, not once per response type (issue 17: they were
+    /// a tenth of a large crate's code in release builds).
     pub(super) async fn json_retrying<E: ErrorBody>(
         &self,
         accept: Accept<'_, E>,
