@@ -9,6 +9,7 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_TYPE, HeaderName, HeaderValue, IF
 use serde::de::DeserializeOwned;
 
 use super::exchange::{Prepared, TimeLimit, ZUORA_REQUEST_ID, transport};
+use super::received::Received;
 use crate::download::{Download, Reopen, ReopenFailure, Resumer};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, StatusError, excerpt};
 use crate::retry::{self, Failure};
@@ -22,7 +23,7 @@ pub(super) struct ReadResponse {
 
 /// What [`Prepared::json_retrying`] does with each response read whole: decodes it, keeping
 /// the value, or fails the attempt.
-pub(super) type Accept<'a, E> = &'a (dyn Fn(&ReadResponse) -> Result<(), Error<E>> + Sync);
+pub(super) type Accept<'a> = &'a (dyn Fn(&ReadResponse) -> Result<(), Error<Received>> + Sync);
 
 impl ReadResponse {
     /// The body decoded as JSON. When `looks_successful` is given and returns `false` for the
@@ -31,7 +32,7 @@ impl ReadResponse {
     pub(super) fn decode<T: DeserializeOwned, E: ErrorBody>(
         &self,
         looks_successful: Option<fn(&T) -> bool>,
-    ) -> Result<T, Error<E>> {
+    ) -> Result<T, Error<Received>> {
         let raw = &self.raw;
         let value: T = raw.json()?;
         if let Some(check) = looks_successful
@@ -42,7 +43,7 @@ impl ReadResponse {
             return Err(Error::Api(Box::new(ApiError {
                 operation: raw.operation,
                 status: raw.status,
-                body,
+                body: Received::of(&raw.body, &body),
                 request_id: self.request_id.clone(),
                 attempts: 1,
             })));
@@ -99,14 +100,14 @@ impl RawResponse {
 impl Prepared {
     /// One exchange read whole, for the JSON-sized calls: a success status with its body, or
     /// the failure (an error status becomes [`Error::Status`]).
-    async fn read_attempt<E: ErrorBody>(&self, attempt: u32) -> Result<ReadResponse, Failure<E>> {
+    async fn read_attempt(&self, attempt: u32) -> Result<ReadResponse, Failure<Received>> {
         let operation = self.operation;
         let config = &self.core.inner.config;
         let response = self
             .execute(TimeLimit::Total(config.timeout), attempt)
             .await?;
         let server_delay = retry::server_delay(response.status(), response.headers());
-        let fail = |error: Error<E>| Failure {
+        let fail = |error: Error<Received>| Failure {
             error,
             server_delay,
         };
@@ -135,21 +136,21 @@ impl Prepared {
     /// Not generic over the decoded type, so that the state machines of sending and
     /// retrying are compiled once per crate, not once per response type (issue 17: they were
     /// a tenth of a large crate's code in release builds).
-    pub(super) async fn json_retrying<E: ErrorBody>(
+    pub(super) async fn json_retrying(
         &self,
-        accept: Accept<'_, E>,
-    ) -> Result<ReadResponse, Error<E>> {
+        accept: Accept<'_>,
+    ) -> Result<ReadResponse, Error<Received>> {
         self.retrying(|attempt| self.json_attempt(accept, attempt))
             .await
     }
 
     /// One attempt of [`json_retrying`](Self::json_retrying).
-    async fn json_attempt<E: ErrorBody>(
+    async fn json_attempt(
         &self,
-        accept: Accept<'_, E>,
+        accept: Accept<'_>,
         attempt: u32,
-    ) -> Result<ReadResponse, Failure<E>> {
-        let read = self.read_attempt::<E>(attempt).await?;
+    ) -> Result<ReadResponse, Failure<Received>> {
+        let read = self.read_attempt(attempt).await?;
         match accept(&read) {
             Ok(()) => Ok(read),
             Err(error) => Err(Failure {
@@ -160,24 +161,21 @@ impl Prepared {
     }
 
     /// One attempt of [`Request::send_raw`](crate::Request::send_raw).
-    pub(super) async fn raw_attempt<E: ErrorBody>(
-        &self,
-        attempt: u32,
-    ) -> Result<RawResponse, Failure<E>> {
-        Ok(self.read_attempt::<E>(attempt).await?.raw)
+    pub(super) async fn raw_attempt(&self, attempt: u32) -> Result<RawResponse, Failure<Received>> {
+        Ok(self.read_attempt(attempt).await?.raw)
     }
 
     /// One attempt of [`Request::send_empty`](crate::Request::send_empty).
-    pub(super) async fn empty_attempt<E: ErrorBody>(&self, attempt: u32) -> Result<(), Failure<E>> {
-        self.read_attempt::<E>(attempt).await.map(|_| ())
+    pub(super) async fn empty_attempt(&self, attempt: u32) -> Result<(), Failure<Received>> {
+        self.read_attempt(attempt).await.map(|_| ())
     }
 
     /// One attempt of [`Request::send_download`](crate::Request::send_download): up to a success status, or an error status
     /// with (the start of) its body.
-    pub(super) async fn download_attempt<E: ErrorBody>(
+    pub(super) async fn download_attempt(
         self: &Arc<Self>,
         attempt: u32,
-    ) -> Result<Download, Failure<E>> {
+    ) -> Result<Download, Failure<Received>> {
         const MAX_ERROR_BODY: usize = 64 * 1024;
         let operation = self.operation;
         let stall = self.core.inner.config.download_stall_timeout;
@@ -204,7 +202,7 @@ impl Prepared {
             }
         }
         Err(Failure {
-            error: status_error(operation, status, request_id, &bytes),
+            error: status_error(operation, status, request_id, &bytes::Bytes::from(bytes)),
             server_delay,
         })
     }
@@ -250,7 +248,7 @@ impl Prepared {
         request.headers.extend(extra);
         let stall = request.core.inner.config.download_stall_timeout;
         request
-            .execute::<serde_json::Value>(TimeLimit::Stall(stall), attempt)
+            .execute::<Received>(TimeLimit::Stall(stall), attempt)
             .await
             .map_err(|error| ReopenFailure {
                 transient: retry::reason(&error).is_some(),
@@ -310,13 +308,15 @@ async fn read_body<E>(
     Ok((status, request_id, content_type, bytes))
 }
 
-fn status_error<E: ErrorBody>(
+/// An error status; its body is decoded as the operation's error type when the error leaves
+/// the runtime ([`Error::typed`]).
+fn status_error(
     operation: &'static str,
     status: StatusCode,
     request_id: Option<String>,
-    bytes: &[u8],
-) -> Error<E> {
-    let body = serde_json::from_slice::<E>(bytes).ok();
+    bytes: &bytes::Bytes,
+) -> Error<Received> {
+    let body = Received::parse(bytes);
     let text = if body.is_some() {
         String::new()
     } else {
