@@ -13,25 +13,13 @@ impl Request<'_> {
     /// Adds a query parameter of any type, written by `style` and `explode` (an object as
     /// `name[key]=value` for `deepObject`, an array as `name=a,b` unexploded, …).
     pub fn query_param<T: Serialize + ?Sized>(
-        self,
+        mut self,
         name: &'static str,
         value: &T,
         style: Style,
         explode: bool,
     ) -> Self {
-        self.query_value(name, serde_json::to_value(value), style, explode)
-    }
-
-    /// [`query_param`](Self::query_param) once its value is JSON: not generic, so that its
-    /// code is compiled once, not once per parameter type (as only `to_value` is).
-    fn query_value(
-        mut self,
-        name: &'static str,
-        value: serde_json::Result<serde_json::Value>,
-        style: Style,
-        explode: bool,
-    ) -> Self {
-        if let Some(v) = self.value_of(name, value) {
+        if let Some(v) = self.value_of(name, serde_json::to_value(value)) {
             encoding::query_pairs(name, &v, style, explode, &mut self.query);
         }
         self
@@ -39,24 +27,13 @@ impl Request<'_> {
 
     /// Adds a header parameter of any type (`simple`: items joined by `,`).
     pub fn header_param<T: Serialize + ?Sized>(
-        self,
+        mut self,
         name: &'static str,
         value: &T,
         style: Style,
         explode: bool,
     ) -> Self {
-        self.header_value(name, serde_json::to_value(value), style, explode)
-    }
-
-    /// [`header_param`](Self::header_param) once its value is JSON.
-    fn header_value(
-        mut self,
-        name: &'static str,
-        value: serde_json::Result<serde_json::Value>,
-        style: Style,
-        explode: bool,
-    ) -> Self {
-        match self.value_of(name, value) {
+        match self.value_of(name, serde_json::to_value(value)) {
             Some(v) => {
                 let text = encoding::header_text(&v, style, explode);
                 self.header(name, text)
@@ -67,22 +44,12 @@ impl Request<'_> {
 
     /// Adds a cookie parameter of any type (`form`: items joined by `,`).
     pub fn cookie_param<T: Serialize + ?Sized>(
-        self,
+        mut self,
         name: &'static str,
         value: &T,
         style: Style,
     ) -> Self {
-        self.cookie_value(name, serde_json::to_value(value), style)
-    }
-
-    /// [`cookie_param`](Self::cookie_param) once its value is JSON.
-    fn cookie_value(
-        mut self,
-        name: &'static str,
-        value: serde_json::Result<serde_json::Value>,
-        style: Style,
-    ) -> Self {
-        match self.value_of(name, value) {
+        match self.value_of(name, serde_json::to_value(value)) {
             Some(v) => {
                 let pair = encoding::cookie_pair(name, &v, style);
                 self.cookie_pair(pair)
@@ -134,7 +101,9 @@ impl Request<'_> {
         self
     }
 
-    /// The parameter `name` as JSON, or `None` after recording why it cannot be encoded.
+    /// The parameter `name` as JSON, or `None` after recording why it cannot be encoded. Not
+    /// generic: a parameter's own code is `to_value` and this call, not the whole function
+    /// once per parameter type (issue 17).
     fn value_of(
         &mut self,
         name: &str,

@@ -139,24 +139,18 @@ mod tests {
     use reqwest::StatusCode;
     use serde_json::{Value, json};
 
+    use super::super::response::status_error;
     use super::*;
 
     fn status(bytes: &'static [u8]) -> Error<Received> {
-        let bytes = Bytes::from_static(bytes);
-        let body = Received::parse(&bytes);
-        let text = if body.is_some() {
-            String::new()
-        } else {
-            excerpt(&bytes, 200)
-        };
-        Error::Status(Box::new(StatusError {
-            operation: "op",
-            status: StatusCode::BAD_REQUEST,
-            body,
-            text,
-            request_id: None,
-            attempts: 2,
-        }))
+        let mut error = status_error(
+            "op",
+            StatusCode::BAD_REQUEST,
+            None,
+            &Bytes::from_static(bytes),
+        );
+        error.set_attempts(2);
+        error
     }
 
     #[derive(Debug, Serialize, serde::Deserialize)]

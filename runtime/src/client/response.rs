@@ -310,7 +310,7 @@ async fn read_body<E>(
 
 /// An error status; its body is decoded as the operation's error type when the error leaves
 /// the runtime ([`Error::typed`]).
-fn status_error(
+pub(super) fn status_error(
     operation: &'static str,
     status: StatusCode,
     request_id: Option<String>,
