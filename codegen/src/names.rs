@@ -140,11 +140,31 @@ impl Scope {
             }
         }
     }
+
+    /// Gives back a name claimed for a type that was not kept (an inline schema equal to one
+    /// converted before): a later claim of it gets it again. A suffixed name given back is
+    /// not handed out again (`next` only moves forward); names stay unique either way.
+    pub fn release(&mut self, name: &str) {
+        self.used.remove(name);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_given_back_is_handed_out_again_and_names_stay_unique() {
+        let mut scope = Scope::default();
+        assert_eq!(scope.claim("Body".into()), "Body");
+        assert_eq!(scope.claim("Body".into()), "Body2");
+        scope.release("Body");
+        assert_eq!(scope.claim("Body".into()), "Body");
+        scope.release("Body2");
+        // `Body` is taken: the next suffix is past every one handed out.
+        assert_eq!(scope.claim("Body".into()), "Body3");
+        assert_eq!(scope.claim("Body".into()), "Body4");
+    }
 
     #[test]
     fn names_are_idiomatic_and_valid() {

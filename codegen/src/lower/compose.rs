@@ -204,7 +204,9 @@ impl<'a> Lowerer<'a> {
             ReferenceOr::Item(s) => {
                 match self.inline_types.get(best.at.as_str()) {
                     Some(Inline::Converting(name)) => {
-                        return Plan::Unnamed(Some(TypeRef::Named(name.clone())));
+                        let name = name.clone();
+                        self.reached_converting.insert(name.clone());
+                        return Plan::Unnamed(Some(TypeRef::Named(name)));
                     }
                     Some(Inline::Done(ty)) => return Plan::Unnamed(ty.clone()),
                     None => {}

@@ -114,6 +114,8 @@ fn lower_here(doc: &OpenAPI, source_name: &str) -> Result<(Api, Diagnostics), Di
         seen_examples: BTreeSet::new(),
         area_sources: BTreeMap::new(),
         inline_types: HashMap::new(),
+        inline_shapes: HashMap::new(),
+        reached_converting: HashSet::new(),
         shared_inline: HashSet::new(),
         hierarchies: inherit::Hierarchies::default(),
         depth: 0,
@@ -177,6 +179,13 @@ struct Lowerer<'a> {
     area_sources: BTreeMap<String, Vec<String>>,
     /// Inline schemas by pointer: being converted, or converted (see `Lowerer::inline`).
     inline_types: HashMap<String, Inline>,
+    /// The named types made from inline schemas, by their shape (docs and kind, without the
+    /// name): an inline schema whose type comes out equal to one made before is that type
+    /// (see `Lowerer::convert_inline`).
+    inline_shapes: HashMap<String, String>,
+    /// The names of types being converted that a schema inside them reached (recursive
+    /// types): such a type is kept even when its shape equals another's.
+    reached_converting: HashSet<String>,
     /// Pointers of inline schemas outside the component schemas that a `$ref` names: their
     /// types are kept for every reach (see `Lowerer::inline`).
     shared_inline: HashSet<String>,
