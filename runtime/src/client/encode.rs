@@ -19,7 +19,7 @@ impl Request<'_> {
         style: Style,
         explode: bool,
     ) -> Self {
-        if let Some(v) = self.value_of(name, serde_json::to_value(value)) {
+        if let Some(v) = self.value_of(name, value) {
             encoding::query_pairs(name, &v, style, explode, &mut self.query);
         }
         self
@@ -33,7 +33,7 @@ impl Request<'_> {
         style: Style,
         explode: bool,
     ) -> Self {
-        match self.value_of(name, serde_json::to_value(value)) {
+        match self.value_of(name, value) {
             Some(v) => {
                 let text = encoding::header_text(&v, style, explode);
                 self.header(name, text)
@@ -49,7 +49,7 @@ impl Request<'_> {
         value: &T,
         style: Style,
     ) -> Self {
-        match self.value_of(name, serde_json::to_value(value)) {
+        match self.value_of(name, value) {
             Some(v) => {
                 let pair = encoding::cookie_pair(name, &v, style);
                 self.cookie_pair(pair)
@@ -101,15 +101,13 @@ impl Request<'_> {
         self
     }
 
-    /// The parameter `name` as JSON, or `None` after recording why it cannot be encoded. Not
-    /// generic: a parameter's own code is `to_value` and this call, not the whole function
-    /// once per parameter type (issue 17).
-    fn value_of(
+    /// `value` as JSON, or `None` after recording why it cannot be encoded.
+    fn value_of<T: Serialize + ?Sized>(
         &mut self,
         name: &str,
-        value: serde_json::Result<serde_json::Value>,
+        value: &T,
     ) -> Option<serde_json::Value> {
-        match value {
+        match serde_json::to_value(value) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.problem.get_or_insert_with(|| {

@@ -13,15 +13,13 @@
 //! - `request`: [`Request`], the builder, and its four ways to send; [`send`]: the boxed
 //!   futures of generated builders, over those;
 //! - `exchange`: one exchange (build, authenticate, follow, send within the time limit);
-//! - `response`: what an attempt makes of a response ([`RawResponse`], [`Download`](crate::Download));
-//! - `received`: error bodies as received, typed when the error leaves the runtime.
+//! - `response`: what an attempt makes of a response ([`RawResponse`], [`Download`](crate::Download)).
 
 mod auth;
 mod config;
 mod encode;
 mod exchange;
 mod oauth;
-mod received;
 mod redirect;
 mod request;
 mod response;

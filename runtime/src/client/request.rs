@@ -1,7 +1,7 @@
 //! [`Request`], the builder generated operations fill in, and the four ways to send it.
 
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
@@ -9,8 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::exchange::Prepared;
-use super::received::Received;
-use super::response::{Accept, RawResponse, ReadResponse};
+use super::response::RawResponse;
 use super::{ClientCore, Requirement};
 use crate::download::Download;
 use crate::encoding::{self, Multipart};
@@ -177,7 +176,7 @@ impl<'a> Request<'a> {
     }
 
     /// Checks the headers and encodes the body, once for all attempts.
-    fn prepare(self) -> Result<Prepared, Error<Received>> {
+    fn prepare<E>(self) -> Result<Prepared, Error<E>> {
         let inner = &self.core.inner;
         let prefix = match self.host {
             Some(host) => host,
@@ -251,42 +250,20 @@ impl<'a> Request<'a> {
     ///
     /// Transient failures are retried under [`ClientConfig::retry`](crate::ClientConfig::retry) (see
     /// the [`retry` module](crate::retry)); [`ClientConfig::timeout`](crate::ClientConfig::timeout) limits each attempt.
-    pub async fn send_json<T: DeserializeOwned + Send, E: ErrorBody>(
+    pub async fn send_json<T: DeserializeOwned, E: ErrorBody>(
         self,
         looks_successful: Option<fn(&T) -> bool>,
     ) -> Result<T, Error<E>> {
-        // The value of the attempt that succeeds; the attempts themselves are generic over
-        // neither `T` nor `E` (see `json_retrying` and `Received`).
-        let decoded: Mutex<Option<T>> = Mutex::new(None);
-        let accept = |read: &ReadResponse| -> Result<(), Error<Received>> {
-            let value = read.decode::<T, E>(looks_successful)?;
-            *decoded.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
-            Ok(())
-        };
-        let read = self.json_read(&accept).await.map_err(Error::typed)?;
-        match decoded.into_inner().unwrap_or_else(PoisonError::into_inner) {
-            Some(value) => Ok(value),
-            // `accept` keeps the value of every response it accepts: not reached.
-            None => read.decode::<T, E>(looks_successful).map_err(Error::typed),
-        }
-    }
-
-    /// The attempts of [`send_json`](Self::send_json), each response read whole handed to
-    /// `accept`.
-    async fn json_read(self, accept: Accept<'_>) -> Result<ReadResponse, Error<Received>> {
         let prepared = self.prepare()?;
-        prepared.json_retrying(accept).await
+        prepared
+            .retrying(|attempt| prepared.json_attempt(looks_successful, attempt))
+            .await
     }
 
     /// Sends the request and expects a success status; the body is ignored.
     ///
     /// Transient failures are retried as with [`send_json`](Self::send_json).
     pub async fn send_empty<E: ErrorBody>(self) -> Result<(), Error<E>> {
-        self.empty().await.map_err(Error::typed)
-    }
-
-    /// [`send_empty`](Self::send_empty), not generic over the error type.
-    async fn empty(self) -> Result<(), Error<Received>> {
         let prepared = self.prepare()?;
         prepared
             .retrying(|attempt| prepared.empty_attempt(attempt))
@@ -307,11 +284,6 @@ impl<'a> Request<'a> {
     /// supports them and the request may be repeated (up to
     /// [`ClientConfig::download_resume_attempts`](crate::ClientConfig::download_resume_attempts) times; see [`Download`]).
     pub async fn send_download<E: ErrorBody>(self) -> Result<Download, Error<E>> {
-        self.download().await.map_err(Error::typed)
-    }
-
-    /// [`send_download`](Self::send_download), not generic over the error type.
-    async fn download(self) -> Result<Download, Error<Received>> {
         let prepared = Arc::new(self.prepare()?);
         prepared
             .retrying(|attempt| prepared.download_attempt(attempt))
@@ -338,11 +310,6 @@ impl<'a> Request<'a> {
     /// [`RawResponse::json`]). A non-2xx status is an [`Error::Status`]; transient failures are
     /// retried as with [`send_json`](Self::send_json).
     pub async fn send_raw<E: ErrorBody>(self) -> Result<RawResponse, Error<E>> {
-        self.raw().await.map_err(Error::typed)
-    }
-
-    /// [`send_raw`](Self::send_raw), not generic over the error type.
-    async fn raw(self) -> Result<RawResponse, Error<Received>> {
         let prepared = self.prepare()?;
         prepared
             .retrying(|attempt| prepared.raw_attempt(attempt))

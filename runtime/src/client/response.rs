@@ -9,47 +9,15 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_TYPE, HeaderName, HeaderValue, IF
 use serde::de::DeserializeOwned;
 
 use super::exchange::{Prepared, TimeLimit, ZUORA_REQUEST_ID, transport};
-use super::received::Received;
 use crate::download::{Download, Reopen, ReopenFailure, Resumer};
 use crate::error::{ApiError, DecodeError, Error, ErrorBody, StatusError, excerpt};
 use crate::retry::{self, Failure};
 
 /// A successful exchange read whole, with what the retry rules and errors need.
-pub(super) struct ReadResponse {
+struct ReadResponse {
     raw: RawResponse,
     request_id: Option<String>,
     server_delay: Option<Duration>,
-}
-
-/// What [`Prepared::json_retrying`] does with each response read whole: decodes it, keeping
-/// the value, or fails the attempt.
-pub(super) type Accept<'a> = &'a (dyn Fn(&ReadResponse) -> Result<(), Error<Received>> + Sync);
-
-impl ReadResponse {
-    /// The body decoded as JSON. When `looks_successful` is given and returns `false` for the
-    /// value, the body is also decoded as the error schema `E`; if that reports an error, the
-    /// result is [`Error::Api`].
-    pub(super) fn decode<T: DeserializeOwned, E: ErrorBody>(
-        &self,
-        looks_successful: Option<fn(&T) -> bool>,
-    ) -> Result<T, Error<Received>> {
-        let raw = &self.raw;
-        let value: T = raw.json()?;
-        if let Some(check) = looks_successful
-            && !check(&value)
-            && let Ok(body) = serde_json::from_slice::<E>(&raw.body)
-            && body.is_error()
-        {
-            return Err(Error::Api(Box::new(ApiError {
-                operation: raw.operation,
-                status: raw.status,
-                body: Received::of(&raw.body, &body),
-                request_id: self.request_id.clone(),
-                attempts: 1,
-            })));
-        }
-        Ok(value)
-    }
 }
 
 /// A successful response read whole: see [`Request::send_raw`](crate::Request::send_raw).
@@ -100,14 +68,14 @@ impl RawResponse {
 impl Prepared {
     /// One exchange read whole, for the JSON-sized calls: a success status with its body, or
     /// the failure (an error status becomes [`Error::Status`]).
-    async fn read_attempt(&self, attempt: u32) -> Result<ReadResponse, Failure<Received>> {
+    async fn read_attempt<E: ErrorBody>(&self, attempt: u32) -> Result<ReadResponse, Failure<E>> {
         let operation = self.operation;
         let config = &self.core.inner.config;
         let response = self
             .execute(TimeLimit::Total(config.timeout), attempt)
             .await?;
         let server_delay = retry::server_delay(response.status(), response.headers());
-        let fail = |error: Error<Received>| Failure {
+        let fail = |error: Error<E>| Failure {
             error,
             server_delay,
         };
@@ -130,52 +98,54 @@ impl Prepared {
         })
     }
 
-    /// Makes the attempts of [`Request::send_json`](crate::Request::send_json): each reads
-    /// the response whole and hands it to `accept`, which decodes it (and may fail the
-    /// attempt, as AQuA's HTTP 200 with an error body does); returns the response accepted.
-    /// Not generic over the decoded type, so that the state machines of sending and
-    /// retrying are compiled once per crate, not once per response type (issue 17: they were
-    /// a tenth of a large crate's code in release builds).
-    pub(super) async fn json_retrying(
+    /// One attempt of [`Request::send_json`](crate::Request::send_json).
+    pub(super) async fn json_attempt<T: DeserializeOwned, E: ErrorBody>(
         &self,
-        accept: Accept<'_>,
-    ) -> Result<ReadResponse, Error<Received>> {
-        self.retrying(|attempt| self.json_attempt(accept, attempt))
-            .await
-    }
-
-    /// One attempt of [`json_retrying`](Self::json_retrying).
-    async fn json_attempt(
-        &self,
-        accept: Accept<'_>,
+        looks_successful: Option<fn(&T) -> bool>,
         attempt: u32,
-    ) -> Result<ReadResponse, Failure<Received>> {
-        let read = self.read_attempt(attempt).await?;
-        match accept(&read) {
-            Ok(()) => Ok(read),
-            Err(error) => Err(Failure {
-                error,
-                server_delay: read.server_delay,
-            }),
+    ) -> Result<T, Failure<E>> {
+        let read = self.read_attempt::<E>(attempt).await?;
+        let fail = |error: Error<E>| Failure {
+            error,
+            server_delay: read.server_delay,
+        };
+        let raw = &read.raw;
+        let value: T = raw.json().map_err(fail)?;
+        if let Some(check) = looks_successful
+            && !check(&value)
+            && let Ok(body) = serde_json::from_slice::<E>(&raw.body)
+            && body.is_error()
+        {
+            return Err(fail(Error::Api(Box::new(ApiError {
+                operation: raw.operation,
+                status: raw.status,
+                body,
+                request_id: read.request_id,
+                attempts: 1,
+            }))));
         }
+        Ok(value)
     }
 
     /// One attempt of [`Request::send_raw`](crate::Request::send_raw).
-    pub(super) async fn raw_attempt(&self, attempt: u32) -> Result<RawResponse, Failure<Received>> {
-        Ok(self.read_attempt(attempt).await?.raw)
+    pub(super) async fn raw_attempt<E: ErrorBody>(
+        &self,
+        attempt: u32,
+    ) -> Result<RawResponse, Failure<E>> {
+        Ok(self.read_attempt::<E>(attempt).await?.raw)
     }
 
     /// One attempt of [`Request::send_empty`](crate::Request::send_empty).
-    pub(super) async fn empty_attempt(&self, attempt: u32) -> Result<(), Failure<Received>> {
-        self.read_attempt(attempt).await.map(|_| ())
+    pub(super) async fn empty_attempt<E: ErrorBody>(&self, attempt: u32) -> Result<(), Failure<E>> {
+        self.read_attempt::<E>(attempt).await.map(|_| ())
     }
 
     /// One attempt of [`Request::send_download`](crate::Request::send_download): up to a success status, or an error status
     /// with (the start of) its body.
-    pub(super) async fn download_attempt(
+    pub(super) async fn download_attempt<E: ErrorBody>(
         self: &Arc<Self>,
         attempt: u32,
-    ) -> Result<Download, Failure<Received>> {
+    ) -> Result<Download, Failure<E>> {
         const MAX_ERROR_BODY: usize = 64 * 1024;
         let operation = self.operation;
         let stall = self.core.inner.config.download_stall_timeout;
@@ -202,7 +172,7 @@ impl Prepared {
             }
         }
         Err(Failure {
-            error: status_error(operation, status, request_id, &bytes::Bytes::from(bytes)),
+            error: status_error(operation, status, request_id, &bytes),
             server_delay,
         })
     }
@@ -248,7 +218,7 @@ impl Prepared {
         request.headers.extend(extra);
         let stall = request.core.inner.config.download_stall_timeout;
         request
-            .execute::<Received>(TimeLimit::Stall(stall), attempt)
+            .execute::<serde_json::Value>(TimeLimit::Stall(stall), attempt)
             .await
             .map_err(|error| ReopenFailure {
                 transient: retry::reason(&error).is_some(),
@@ -308,15 +278,13 @@ async fn read_body<E>(
     Ok((status, request_id, content_type, bytes))
 }
 
-/// An error status; its body is decoded as the operation's error type when the error leaves
-/// the runtime ([`Error::typed`]).
-pub(super) fn status_error(
+fn status_error<E: ErrorBody>(
     operation: &'static str,
     status: StatusCode,
     request_id: Option<String>,
-    bytes: &bytes::Bytes,
-) -> Error<Received> {
-    let body = Received::parse(bytes);
+    bytes: &[u8],
+) -> Error<E> {
+    let body = serde_json::from_slice::<E>(bytes).ok();
     let text = if body.is_some() {
         String::new()
     } else {
