@@ -165,25 +165,27 @@ pub(super) fn gate_unit(api: &Api, unit: Unit<'_>, tokens: TokenStream) -> Token
         let Ok(mut block) = syn::parse2::<syn::ItemImpl>(quote!(impl Client { #tokens })) else {
             return tokens;
         };
-        for item in &mut block.items {
-            if let Some(a) = impl_item_attrs(item) {
-                after_docs(a, &attrs);
-            }
-        }
-        let items = block.items;
-        quote!( #( #items )* )
+        gate_items(&mut block.items, impl_item_attrs, &attrs)
     } else {
         let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
             return tokens;
         };
-        for item in &mut file.items {
-            if let Some(a) = item_attrs(item) {
-                after_docs(a, &attrs);
-            }
-        }
-        let items = file.items;
-        quote!( #( #items )* )
+        gate_items(&mut file.items, item_attrs, &attrs)
     }
+}
+
+/// The items with `cfg` after the doc comments of each (those `attrs_of` gives attributes).
+fn gate_items<T: quote::ToTokens>(
+    items: &mut [T],
+    attrs_of: fn(&mut T) -> Option<&mut Vec<syn::Attribute>>,
+    cfg: &[syn::Attribute],
+) -> TokenStream {
+    for item in items.iter_mut() {
+        if let Some(a) = attrs_of(item) {
+            after_docs(a, cfg);
+        }
+    }
+    quote!( #( #items )* )
 }
 
 /// Inserts `cfg` after the doc comments of `attrs`, where hand-written code has it.
