@@ -5,11 +5,18 @@
 use std::collections::BTreeMap;
 
 use aqua_codegen::SpecSource;
-use aqua_codegen::model::{Api, TypeKind, TypeRef};
+use aqua_codegen::model::{Api, Field, TypeKind, TypeRef};
 
+/// The model of a document of these `paths`.
 fn lowered(paths: &str) -> Api {
-    let text = format!("openapi: 3.0.3\ninfo: {{title: Shapes, version: '1'}}\npaths:\n{paths}");
-    let source = SpecSource::new("shapes.yaml", text);
+    lowered_text(&format!(
+        "openapi: 3.0.3\ninfo: {{title: Shapes, version: '1'}}\npaths:\n{paths}"
+    ))
+}
+
+/// The model of a whole document.
+fn lowered_text(text: &str) -> Api {
+    let source = SpecSource::new("shapes.yaml", text.to_owned());
     aqua_codegen::generate(&source)
         .unwrap_or_else(|d| panic!("{d}"))
         .api
@@ -21,6 +28,28 @@ fn responses(api: &Api) -> BTreeMap<&str, &TypeRef> {
         .iter()
         .filter_map(|o| Some((o.id.as_str(), o.success.json()?)))
         .collect()
+}
+
+/// The fields of the struct `name`.
+fn fields<'a>(api: &'a Api, name: &str) -> &'a [Field] {
+    match &api.types[name].kind {
+        TypeKind::Struct { fields, .. } => fields,
+        other => panic!("{name} is not a struct: {other:?}"),
+    }
+}
+
+/// The type of the field of struct `name` whose wire name is `wire`.
+fn field_type<'a>(api: &'a Api, name: &str, wire: &str) -> &'a TypeRef {
+    let field = fields(api, name).iter().find(|f| f.wire == wire);
+    &field.unwrap_or_else(|| panic!("{name} has no `{wire}`")).ty
+}
+
+/// The name of a named type.
+fn name(t: &TypeRef) -> &str {
+    match t {
+        TypeRef::Named(n) => n,
+        other => panic!("not a named type: {other:?}"),
+    }
 }
 
 /// A `GET` operation at `path` whose 200 response is the inline `schema` (YAML, indented for
@@ -51,11 +80,10 @@ fn equal_inline_objects_are_one_type_named_after_the_first_place() {
     // The nested object and enum are shared too, and no second copy of any is left.
     let names: Vec<&str> = api.types.keys().map(String::as_str).collect();
     assert_eq!(names, ["ListABody", "ListABodyLinks", "ListABodyStatus"]);
-    let TypeKind::Struct { fields, .. } = &api.types["ListABody"].kind else {
-        panic!("not a struct");
-    };
-    let links = fields.iter().find(|f| f.wire == "links").unwrap();
-    assert_eq!(links.ty, TypeRef::Named("ListABodyLinks".into()));
+    assert_eq!(
+        field_type(&api, "ListABody", "links"),
+        &TypeRef::Named("ListABodyLinks".into())
+    );
 }
 
 #[test]
@@ -83,24 +111,17 @@ fn a_different_description_type_or_requirement_is_another_type() {
     assert_eq!(distinct.len(), 5, "{responses:?}");
     // Where only the outer object differs, its inner types are still shared.
     for id in ["listB", "listC", "listD"] {
-        let TypeRef::Named(name) = responses[id] else {
-            panic!("{id}: not a named type");
-        };
-        let TypeKind::Struct { fields, .. } = &api.types[name].kind else {
-            panic!("{name}: not a struct");
-        };
-        let links = fields.iter().find(|f| f.wire == "links").unwrap();
-        assert_eq!(links.ty, TypeRef::Named("ListABodyLinks".into()), "{id}");
+        assert_eq!(
+            field_type(&api, name(responses[id]), "links"),
+            &TypeRef::Named("ListABodyLinks".into()),
+            "{id}"
+        );
     }
     // The enum with a third value is its own type.
-    let TypeRef::Named(e) = responses["listE"] else {
-        panic!("not named");
-    };
-    let TypeKind::Struct { fields, .. } = &api.types[e].kind else {
-        panic!("not a struct");
-    };
-    let status = fields.iter().find(|f| f.wire == "status").unwrap();
-    assert_eq!(status.ty, TypeRef::Named("ListEBodyStatus".into()));
+    assert_eq!(
+        field_type(&api, name(responses["listE"]), "status"),
+        &TypeRef::Named("ListEBodyStatus".into())
+    );
 }
 
 #[test]
@@ -118,18 +139,13 @@ components:
         one: {type: object, properties: {id: {type: string}}}
         two: {type: object, properties: {id: {type: string}}}
 ";
-    let api = aqua_codegen::generate(&SpecSource::new("c.yaml", text.to_owned()))
-        .unwrap_or_else(|d| panic!("{d}"))
-        .api;
+    let api = lowered_text(text);
     let names: Vec<&str> = api.types.keys().map(String::as_str).collect();
     // `First` and `Second` stay two types (their names are the API); the two inline objects
     // of `Holder` are one, and not merged into a component.
     assert_eq!(names, ["First", "Holder", "HolderOne", "Second"]);
-    let TypeKind::Struct { fields, .. } = &api.types["Holder"].kind else {
-        panic!("not a struct");
-    };
     assert!(
-        fields
+        fields(&api, "Holder")
             .iter()
             .all(|f| f.ty == TypeRef::Named("HolderOne".into()))
     );
@@ -160,18 +176,13 @@ components:
               type: array
               items: {$ref: '#/components/schemas/Tree/properties/node'}
 ";
-    let api = aqua_codegen::generate(&SpecSource::new("t.yaml", text.to_owned()))
-        .unwrap_or_else(|d| panic!("{d}"))
-        .api;
-    let TypeKind::Struct { fields, .. } = &api.types["Tree"].kind else {
-        panic!("not a struct");
-    };
-    let node = &fields[0].ty;
+    let api = lowered_text(text);
+    let node = field_type(&api, "Tree", "node");
     assert_eq!(node, &TypeRef::Named("TreeNode".into()));
-    let TypeKind::Struct { fields: inner, .. } = &api.types["TreeNode"].kind else {
-        panic!("not a struct");
-    };
-    assert_eq!(inner[0].ty, TypeRef::Vec(Box::new(node.clone())));
+    assert_eq!(
+        field_type(&api, "TreeNode", "children"),
+        &TypeRef::Vec(Box::new(node.clone()))
+    );
     // Every type named exists.
     for def in api.types.values() {
         if let TypeKind::Struct { fields, .. } = &def.kind {

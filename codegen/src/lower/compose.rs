@@ -4,12 +4,12 @@
 
 use std::collections::BTreeSet;
 
+use super::Lowerer;
 use super::extensions::{Extension, Flex, Invalid};
 use super::infer::{self, Notes, ObjectShape, Shape};
 use super::inherit;
 use super::objects::Merged;
 use super::schema::Plan;
-use super::{Inline, Lowerer};
 use crate::diag::Pointer;
 use crate::model::{TypeKind, TypeRef, UnionVariant};
 use crate::names::{self, Scope};
@@ -201,18 +201,10 @@ impl<'a> Lowerer<'a> {
             ReferenceOr::Reference { reference } => {
                 Plan::Unnamed(self.reference(reference, &best.at.push("$ref")))
             }
-            ReferenceOr::Item(s) => {
-                match self.inline_types.get(best.at.as_str()) {
-                    Some(Inline::Converting(name)) => {
-                        let name = name.clone();
-                        self.reached_converting.insert(name.clone());
-                        return Plan::Unnamed(Some(TypeRef::Named(name)));
-                    }
-                    Some(Inline::Done(ty)) => return Plan::Unnamed(ty.clone()),
-                    None => {}
-                }
-                self.plan(s, &best.at, hint)
-            }
+            ReferenceOr::Item(s) => match self.inline_known(&best.at) {
+                Some(known) => Plan::Unnamed(known),
+                None => self.plan(s, &best.at, hint),
+            },
         }
     }
 

@@ -181,7 +181,7 @@ struct Lowerer<'a> {
     inline_types: HashMap<String, Inline>,
     /// The named types made from inline schemas, by their shape (docs and kind, without the
     /// name): an inline schema whose type comes out equal to one made before is that type
-    /// (see `Lowerer::convert_inline`).
+    /// (see `Lowerer::keep_inline`).
     inline_shapes: HashMap<String, String>,
     /// The names of types being converted that a schema inside them reached (recursive
     /// types): such a type is kept even when its shape equals another's.

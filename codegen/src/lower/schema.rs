@@ -81,14 +81,8 @@ impl<'a> Lowerer<'a> {
     /// schema that needs a named type gets one, called `hint`. A schema nested more than
     /// [`MAX_DEPTH`] inline schemas deep becomes `serde_json::Value`, with a warning.
     pub(super) fn inline(&mut self, schema: &Schema, at: &Pointer, hint: &str) -> Option<TypeRef> {
-        match self.inline_types.get(at.as_str()) {
-            Some(Inline::Converting(name)) => {
-                let name = name.clone();
-                self.reached_converting.insert(name.clone());
-                return Some(TypeRef::Named(name));
-            }
-            Some(Inline::Done(ty)) => return ty.clone(),
-            None => {}
+        if let Some(known) = self.inline_known(at) {
+            return known;
         }
         if self.depth >= MAX_DEPTH {
             self.warning(
@@ -111,6 +105,20 @@ impl<'a> Lowerer<'a> {
             self.inline_types.remove(at.as_str());
         }
         ty
+    }
+
+    /// The type of the inline schema at `at` when it was reached before: the type it is
+    /// becoming while it is converted (a recursive reach, recorded so that the type is kept,
+    /// see [`keep_inline`](Self::keep_inline)), or the one it became. `None`: not reached yet.
+    pub(super) fn inline_known(&mut self, at: &Pointer) -> Option<Option<TypeRef>> {
+        match self.inline_types.get(at.as_str())? {
+            Inline::Converting(name) => {
+                let name = name.clone();
+                self.reached_converting.insert(name.clone());
+                Some(Some(TypeRef::Named(name)))
+            }
+            Inline::Done(ty) => Some(ty.clone()),
+        }
     }
 
     fn convert_inline(&mut self, schema: &Schema, at: &Pointer, hint: &str) -> Option<TypeRef> {
@@ -151,6 +159,8 @@ impl<'a> Lowerer<'a> {
             self.types.insert(name.clone(), def);
             return name;
         }
+        // The `Debug` text is the key: it spells every part of the shape, and the kind holds
+        // `f64`s (limits, number enums), so it has no `Hash`.
         let shape = format!("{:?}", (&def.docs, &def.kind));
         if let Some(same) = self.inline_shapes.get(&shape) {
             let same = same.clone();
